@@ -1,0 +1,70 @@
+# Entry points of the KVM userfault series; the work is in scripts/.
+# 'make help' lists them.
+
+ARCH ?= x86_64
+RUN ?= uname -a
+APPEND ?=
+TIMEOUT ?= 600
+
+S := scripts
+SHELL := /bin/bash
+
+.PHONY: help test vm check bisect export tree reset-tree deps build kernel \
+	selftests initramfs clean
+
+help:
+	@echo "make test                   build and run every test list (x86_64 TDP and"
+	@echo "                            shadow, arm64); prints 'N passed, N failed, N skipped'"
+	@echo "make vm ARCH=.. RUN='cmd'   boot ARCH's kernel, run cmd, pass its exit code back"
+	@echo "                            (APPEND='kvm_amd.npt=0' adds kernel args)"
+	@echo "make check                  series applies to the base, checkpatch --strict"
+	@echo "make bisect                 every patch builds for x86_64 and arm64 (slow)"
+	@echo "make export                 build/linux commits -> kernel/patches"
+	@echo "make tree                   create/verify build/linux (base + series)"
+	@echo "make reset-tree             re-apply kernel/patches onto base in build/linux"
+	@echo "make build ARCH=..          kernel + selftests + initramfs for ARCH"
+	@echo "make deps                   install missing Debian packages"
+
+test:
+	$(S)/test.sh
+
+vm:
+	@. $(S)/lib.sh; arch_vars $(ARCH); \
+	if [ ! -f "$$IMAGE" ] || [ ! -f "$$INITRAMFS" ]; then \
+		$(S)/install-deps.sh && $(S)/prepare-tree.sh && $(S)/build.sh $(ARCH) >&2 || exit; \
+	fi; \
+	exec $(S)/vm.sh -t $(TIMEOUT) -l build/logs/vm-$(ARCH).log \
+		$(if $(APPEND),-A "$(APPEND)") $(ARCH) '$(subst ','\'',$(RUN))'
+
+check:
+	$(S)/check.sh
+
+bisect:
+	$(S)/bisect.sh
+
+export:
+	$(S)/export-patches.sh
+
+tree:
+	$(S)/prepare-tree.sh
+
+reset-tree:
+	$(S)/prepare-tree.sh -f
+
+deps:
+	$(S)/install-deps.sh
+
+build:
+	$(S)/build.sh $(ARCH)
+
+kernel:
+	$(S)/build-kernel.sh $(ARCH)
+
+selftests:
+	$(S)/build-selftests.sh $(ARCH)
+
+initramfs:
+	$(S)/make-initramfs.sh $(ARCH)
+
+clean:
+	rm -rf build

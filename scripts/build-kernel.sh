@@ -1,0 +1,66 @@
+#!/bin/bash
+# Configure and build the kernel image and the uAPI headers of one arch
+# from build/linux into build/obj-ARCH, through ccache.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	cat <<USAGE
+usage: $0 [-d|-D] [-h] ARCH
+Build build/obj-ARCH (ARCH: x86_64 or arm64): tinyconfig plus
+kernel/configs/{common,ARCH}.config, kernel image and 'make headers'.
+kernel/configs/debug.config (and debug-ARCH.config) are merged too if ARCH
+is in \$DEBUG_ARCHES (default "$DEFAULT_DEBUG_ARCHES").
+  -d  merge the debug fragments whatever \$DEBUG_ARCHES says
+  -D  do not merge them
+USAGE
+	exit "${1:-0}"
+}
+
+debug=default
+while getopts dDh opt; do
+	case $opt in
+	d) debug=1 ;;
+	D) debug= ;;
+	h) usage 0 ;;
+	*) usage 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# = 1 ] || usage 2
+arch_vars "$1"
+if [ "$debug" = default ]; then
+	debug=
+	case " ${DEBUG_ARCHES-$DEFAULT_DEBUG_ARCHES} " in *" $1 "*) debug=1 ;; esac
+fi
+[ -d "$LINUX/.git" ] || die "no build/linux: run 'make tree' first"
+command -v "${CROSS}gcc" >/dev/null || die "${CROSS}gcc not found: run scripts/install-deps.sh"
+
+frags="$CONFIGS/common.config $CONFIGS/$1.config"
+if [ -n "$debug" ]; then
+	frags="$frags $CONFIGS/debug.config"
+	[ ! -f "$CONFIGS/debug-$1.config" ] || frags="$frags $CONFIGS/debug-$1.config"
+fi
+
+mkdir -p "$OBJ"
+stamp=$(cat $frags | sha256sum | cut -c1-16)
+if [ ! -f "$OBJ/.config" ] || [ "$(cat "$OBJ/.frags" 2>/dev/null)" != "$stamp" ]; then
+	msg "configuring $1: tinyconfig + $(for f in $frags; do basename "$f" .config; done | xargs)"
+	kmake -s tinyconfig >/dev/null
+	(cd "$OBJ" && "$LINUX/scripts/kconfig/merge_config.sh" -m -O "$OBJ" \
+		"$OBJ/.config" $frags >/dev/null)
+	kmake -s olddefconfig >/dev/null
+	# Every symbol a fragment asks for must survive olddefconfig.
+	bad=$(grep -h '^CONFIG_' $frags | while read -r line; do
+		grep -qx "$line" "$OBJ/.config" || echo "$line"
+	done)
+	[ -z "$bad" ] || die "$1 config lacks (unmet dependencies?): $(echo $bad)"
+	echo "$stamp" >"$OBJ/.frags"
+fi
+
+target=bzImage
+[ "$1" = x86_64 ] || target=Image
+msg "building $1 kernel ($target) with -j$JOBS"
+start=$(date +%s)
+kmake -s -j"$JOBS" "$target" headers
+msg "$1 kernel built in $(($(date +%s) - start)) s: $IMAGE"

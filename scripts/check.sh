@@ -1,0 +1,66 @@
+#!/bin/bash
+# 'make check': the series applies to a fresh base and matches build/linux,
+# the cover letter is complete, and every patch passes checkpatch --strict.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	cat <<USAGE
+usage: $0 [-h]
+Check kernel/patches: series file consistent with the patch files, cover
+letter filled in with the right base-commit, the series applies to the
+pinned base and gives build/linux's HEAD, checkpatch.pl --strict (with
+codespell) finds nothing in any patch.
+USAGE
+	exit "${1:-0}"
+}
+
+while getopts h opt; do
+	case $opt in
+	h) usage 0 ;;
+	*) usage 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# = 0 ] || usage 2
+
+fail=0
+bad() { echo "check: $*" >&2; fail=1; }
+
+# series lists exactly the numbered patches, in order.
+want=$(cd "$PATCHES" && ls [0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -v '^0000-' || true)
+have=$(grep -v '^[[:space:]]*\(#\|$\)' "$PATCHES/series" || true)
+[ "$want" = "$have" ] || bad "kernel/patches/series does not list exactly the patch files in order"
+
+# Creates build/linux if needed; dies if the series does not apply to the
+# base or if build/linux's HEAD is not what the series gives.
+"$TOP/scripts/prepare-tree.sh"
+
+cover=$PATCHES/0000-cover-letter.patch
+if [ ! -f "$cover" ]; then
+	bad "no kernel/patches/0000-cover-letter.patch"
+else
+	! grep -q '\*\*\* .* HERE \*\*\*' "$cover" ||
+		bad "0000-cover-letter.patch still has a *** ... HERE *** placeholder"
+	grep -qx "base-commit: $(git -C "$LINUX" rev-parse base)" "$cover" ||
+		bad "0000-cover-letter.patch lacks 'base-commit: $(git -C "$LINUX" rev-parse base)'"
+	n=$(echo "$want" | grep -c . || true)
+	grep -q "^Subject: \[PATCH 0/$n\] " "$cover" ||
+		bad "0000-cover-letter.patch subject is not [PATCH 0/$n]: re-export"
+fi
+
+spell=
+command -v codespell >/dev/null && spell=--codespell
+for p in $want; do
+	out=$(cd "$LINUX" && perl scripts/checkpatch.pl --strict $spell -q \
+		--no-summary "$PATCHES/$p" 2>&1) || true
+	if [ -n "$out" ]; then
+		bad "checkpatch --strict: $p"
+		echo "$out" | sed 's/^/    /' >&2
+	fi
+done
+
+if [ "$fail" = 0 ]; then
+	echo "check: $(echo "$want" | grep -c . || true) patches OK (apply to base, match build/linux, checkpatch --strict clean)"
+fi
+exit $fail

@@ -1,0 +1,66 @@
+#!/bin/bash
+# Install the Debian 12 packages the build and the test VMs need, only those
+# that are missing, and fetch an arm64 busybox-static for the arm64 initramfs.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	cat <<USAGE
+usage: $0 [-h]
+Install missing build/test packages with apt-get (root or sudo needed) and
+put busybox-static for arm64 into $CACHE/busybox.
+USAGE
+	exit "${1:-0}"
+}
+
+while getopts h opt; do
+	case $opt in
+	h) usage 0 ;;
+	*) usage 2 ;;
+	esac
+done
+
+PKGS="build-essential gcc-aarch64-linux-gnu libc6-dev-arm64-cross flex bison
+bc libelf-dev libssl-dev cpio busybox-static ccache codespell xz-utils git
+python3 perl rsync kmod qemu-system-x86 qemu-system-arm gnuplot-nox"
+
+SUDO=
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo >/dev/null || die "not root and no sudo: install $PKGS"
+	SUDO=sudo
+fi
+
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+
+updated=
+if [ -n "$missing" ]; then
+	msg "installing:$missing"
+	$SUDO apt-get update -qq
+	updated=1
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+		--no-install-recommends $missing >/dev/null
+fi
+
+# The arm64 initramfs needs an arm64 busybox; Debian ships it only as the
+# arm64 build of busybox-static, so download that .deb and unpack it.
+bb=$CACHE/busybox/arm64/bin/busybox
+if [ ! -x "$bb" ]; then
+	msg "fetching busybox-static:arm64"
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		$SUDO dpkg --add-architecture arm64
+		updated=
+	fi
+	[ -n "$updated" ] || $SUDO apt-get update -qq
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get download -q busybox-static:arm64 >/dev/null 2>&1) ||
+		die "apt-get download busybox-static:arm64 failed"
+	mkdir -p "$CACHE/busybox/arm64"
+	dpkg -x "$tmp"/busybox-static_*_arm64.deb "$CACHE/busybox/arm64.tmp"
+	mkdir -p "$(dirname "$bb")"
+	cp "$CACHE/busybox/arm64.tmp/bin/busybox" "$bb"
+	rm -rf "$tmp" "$CACHE/busybox/arm64.tmp"
+fi

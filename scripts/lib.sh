@@ -1,0 +1,94 @@
+# Common definitions for the scripts in this directory; sourced, not run.
+# shellcheck shell=bash
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+# Everything that outlives build/ (the base package, ccache) lives here.
+CACHE=${KVM_UF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-uf}
+LINUX=$BUILD/linux
+PATCHES=$TOP/kernel/patches
+CONFIGS=$TOP/kernel/configs
+
+export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-6G}
+# Paths relative to the checkout, so that another clone (or the bisect
+# worktree, whose objects sit at the same relative place) hits the cache.
+export CCACHE_BASEDIR=$TOP
+export CCACHE_NOHASHDIR=1
+# Constant build metadata keeps ccache hits and images reproducible.
+export KBUILD_BUILD_TIMESTAMP=${KBUILD_BUILD_TIMESTAMP:-2024-11-17}
+export KBUILD_BUILD_USER=kvm-uf
+export KBUILD_BUILD_HOST=kvm-uf
+
+# Fixed identity and dates make the base commit and the commits that
+# 'git am' creates identical on every machine.
+GIT_ID=(-c user.name=kvm-uf -c user.email=kvm-uf@localhost
+	-c commit.gpgsign=false -c core.autocrlf=false)
+BASE_DATE="2024-11-17T00:00:00Z"
+
+msg() { echo "==> $*" >&2; }
+warn() { echo "WARNING: $*" >&2; }
+die() { echo "ERROR: $*" >&2; exit 1; }
+
+JOBS=${JOBS:-$(($(nproc) + 1))}
+
+# check_arch ARCH: accept only the architectures this project builds.
+check_arch() {
+	case "${1:-}" in
+	x86_64 | arm64) ;;
+	"") die "no ARCH given: use ARCH=x86_64 or ARCH=arm64" ;;
+	*) die "unknown ARCH '$1': use ARCH=x86_64 or ARCH=arm64" ;;
+	esac
+}
+
+# Per-arch build settings: kernel ARCH, cross compiler prefix, image path.
+arch_vars() {
+	check_arch "$1"
+	ARCH_NAME=$1
+	OBJ=$BUILD/obj-$1
+	SELFTESTS=$BUILD/selftests-$1
+	INITRAMFS=$BUILD/initramfs-$1.cpio.gz
+	case "$1" in
+	x86_64)
+		KARCH=x86
+		CROSS=
+		IMAGE=$OBJ/arch/x86/boot/bzImage
+		SELFTEST_ARCH=x86_64
+		;;
+	arm64)
+		KARCH=arm64
+		CROSS=aarch64-linux-gnu-
+		IMAGE=$OBJ/arch/arm64/boot/Image
+		SELFTEST_ARCH=arm64
+		;;
+	esac
+}
+
+kmake() {
+	make -C "$LINUX" O="$OBJ" ARCH="$KARCH" CROSS_COMPILE="$CROSS" \
+		CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" "$@"
+}
+
+# series_tree: apply kernel/patches/series to the 'base' tag of build/linux in
+# a scratch index and print the resulting tree id; fail naming the first patch
+# that does not apply.
+series_tree() {
+	local idx p out
+	idx=$(mktemp)
+	GIT_INDEX_FILE=$idx git -C "$LINUX" read-tree base
+	while read -r p; do
+		case "$p" in "" | "#"*) continue ;; esac
+		[ -f "$PATCHES/$p" ] || { rm -f "$idx"; die "kernel/patches/series names missing patch $p"; }
+		if ! out=$(GIT_INDEX_FILE=$idx git -C "$LINUX" apply --cached \
+			"$PATCHES/$p" 2>&1); then
+			rm -f "$idx"
+			echo "$out" | sed 's/^/    /' >&2
+			die "kernel/patches/$p does not apply to the base: fix or drop it (see above)"
+		fi
+	done <"$PATCHES/series"
+	GIT_INDEX_FILE=$idx git -C "$LINUX" write-tree
+	rm -f "$idx"
+}
+
+# Arches whose test kernels include kernel/configs/debug*.config.
+DEFAULT_DEBUG_ARCHES="x86_64 arm64"

@@ -1,0 +1,67 @@
+#!/bin/bash
+# Run tests/ARCH.list in one VM per '@boot' line of the list and write
+# build/results/BOOT.tap and build/logs/BOOT.log for each boot.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	cat <<USAGE
+usage: $0 [-L LIST] [-h] ARCH [BOOT...]
+Boot ARCH once per '@boot NAME [APPEND...]' line of the list (default
+tests/ARCH.list; only the named BOOTs if given), run the list's tests in
+the guest, write build/results/NAME.tap and build/logs/NAME.log.
+Exit status: 0 if every test of every boot passed or skipped.
+USAGE
+	exit "${1:-0}"
+}
+
+list=
+while getopts L:h opt; do
+	case $opt in
+	L) list=$OPTARG ;;
+	h) usage 0 ;;
+	*) usage 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 1 ] || usage 2
+arch_vars "$1"
+shift
+[ -n "$list" ] || list=$TOP/tests/$ARCH_NAME.list
+[ -f "$list" ] || die "no test list $list"
+
+mkdir -p "$BUILD/results" "$BUILD/logs"
+# The VM gets the sum of the per-test timeouts plus time to boot.
+budget=$(awk '$1 ~ /^[0-9]+$/ { s += $1 } END { print s + 180 }' "$list")
+
+status=0
+boots=$(sed -n 's/^@boot[[:space:]]\+//p' "$list")
+[ -n "$boots" ] || die "$list has no '@boot NAME [APPEND]' line"
+ran=0
+while read -r name append; do
+	if [ $# -gt 0 ]; then
+		case " $* " in *" $name "*) ;; *) continue ;; esac
+	fi
+	ran=$((ran + 1))
+	log=$BUILD/logs/$name.log
+	tap=$BUILD/results/$name.tap
+	msg "boot $name ($ARCH_NAME${append:+, $append}): $(grep -c '^[0-9]' "$list") tests, VM timeout ${budget}s, log $log"
+	start=$(date +%s)
+	set +e
+	"$TOP/scripts/vm.sh" -q -t "$budget" -l "$log" -f "$list" \
+		${append:+-A "$append"} "$ARCH_NAME" "run-list /$(basename "$list")"
+	vrc=$?
+	set -e
+	case $vrc in
+	124) vmstatus="VM timed out after ${budget}s" ;;
+	125) vmstatus="VM crashed or rebooted (see $log)" ;;
+	*) vmstatus= ;;
+	esac
+	python3 "$TOP/scripts/console2tap.py" --vm-status "$vmstatus" \
+		"$log" "$list" "$name" >"$tap"
+	sed -n '/^\(not \)\?ok /p' "$tap" | sed 's/^/    /' >&2
+	grep -q '^not ok' "$tap" && status=1
+	msg "boot $name done in $(($(date +%s) - start)) s"
+done <<<"$boots"
+[ "$ran" -gt 0 ] || die "no boot named '$*' in $list"
+exit $status
