@@ -45,19 +45,34 @@ else
 	grep -qx "base-commit: $(git -C "$LINUX" rev-parse base)" "$cover" ||
 		bad "0000-cover-letter.patch lacks 'base-commit: $(git -C "$LINUX" rev-parse base)'"
 	n=$(echo "$want" | grep -c . || true)
-	grep -q "^Subject: \[PATCH 0/$n\] " "$cover" ||
+	grep -q "^Subject: \[PATCH 0*0/$n\] " "$cover" ||
 		bad "0000-cover-letter.patch subject is not [PATCH 0/$n]: re-export"
 fi
 
+# Debian's codespell keeps its dictionary where checkpatch does not look.
 spell=
-command -v codespell >/dev/null && spell=--codespell
+dict=$(ls /usr/lib/python3/dist-packages/codespell_lib/data/dictionary.txt \
+	/usr/share/codespell/dictionary.txt 2>/dev/null | head -n1 || true)
+[ -z "$dict" ] || spell="--codespell --codespellfile=$dict"
+# checkpatch asks "does MAINTAINERS need updating?" for every new file;
+# answer it with get_maintainer.pl instead: each new file must map to a KVM
+# entry.
 for p in $want; do
-	out=$(cd "$LINUX" && perl scripts/checkpatch.pl --strict $spell -q \
-		--no-summary "$PATCHES/$p" 2>&1) || true
+	out=$(cd "$LINUX" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl \
+		--strict $spell --ignore FILE_PATH_CHANGES -q --no-summary \
+		"$PATCHES/$p" 2>&1) || true
 	if [ -n "$out" ]; then
 		bad "checkpatch --strict: $p"
 		echo "$out" | sed 's/^/    /' >&2
 	fi
+	for f in $(sed -n 's|^+++ b/||p' "$PATCHES/$p" | sort -u); do
+		grep -q "^--- /dev/null" <(awk -v f="$f" '/^diff --git/ { cur = ($4 == "b/" f) } cur' "$PATCHES/$p") ||
+			continue
+		(cd "$LINUX" && perl scripts/get_maintainer.pl --no-git --no-rolestats \
+			--no-email --subsystem -f "$f" 2>/dev/null) |
+			grep -q 'KERNEL VIRTUAL MACHINE' ||
+			bad "$p: new file $f has no KVM entry in MAINTAINERS"
+	done
 done
 
 if [ "$fail" = 0 ]; then

@@ -22,7 +22,7 @@ done
 
 PKGS="build-essential gcc-aarch64-linux-gnu libc6-dev-arm64-cross flex bison
 bc libelf-dev libssl-dev cpio busybox-static ccache codespell xz-utils git
-python3 perl rsync kmod qemu-system-x86 qemu-system-arm gnuplot-nox"
+python3 python3-ply python3-git perl rsync kmod qemu-system-x86 qemu-system-arm gnuplot-nox"
 
 SUDO=
 if [ "$(id -u)" != 0 ]; then

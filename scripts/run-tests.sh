@@ -7,8 +7,8 @@ set -eu
 usage() {
 	cat <<USAGE
 usage: $0 [-L LIST] [-h] ARCH [BOOT...]
-Boot ARCH once per '@boot NAME [APPEND...]' line of the list (default
-tests/ARCH.list; only the named BOOTs if given), run the list's tests in
+Boot ARCH once per '@boot NAME [qemu-accel=ACCEL] [APPEND...]' line of the
+list (default tests/ARCH.list; only the named BOOTs if given), run its tests in
 the guest, write build/results/NAME.tap and build/logs/NAME.log.
 Exit status: 0 if every test of every boot passed or skipped.
 USAGE
@@ -43,12 +43,23 @@ while read -r name append; do
 		case " $* " in *" $name "*) ;; *) continue ;; esac
 	fi
 	ran=$((ran + 1))
+	# "qemu-accel=..." on a boot line is for QEMU, not the kernel.
+	accel=
+	args=
+	for a in $append; do
+		case "$a" in
+		qemu-accel=*) accel=${a#qemu-accel=} ;;
+		*) args="$args $a" ;;
+		esac
+	done
+	append=${args# }
 	log=$BUILD/logs/$name.log
 	tap=$BUILD/results/$name.tap
 	msg "boot $name ($ARCH_NAME${append:+, $append}): $(grep -c '^[0-9]' "$list") tests, VM timeout ${budget}s, log $log"
 	start=$(date +%s)
 	set +e
-	"$TOP/scripts/vm.sh" -q -t "$budget" -l "$log" -f "$list" \
+	QEMU_ACCEL=${accel:-${QEMU_ACCEL:-}} \
+		"$TOP/scripts/vm.sh" -q -t "$budget" -l "$log" -f "$list" \
 		${append:+-A "$append"} "$ARCH_NAME" "run-list /$(basename "$list")"
 	vrc=$?
 	set -e

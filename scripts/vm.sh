@@ -54,6 +54,7 @@ cat "$INITRAMFS" "$tmp/overlay.gz" >"$tmp/initrd.gz"
 smp=${QEMU_SMP:-2}
 mem=${QEMU_MEM:-2G}
 accel=${QEMU_ACCEL:-tcg,thread=multi}
+[ -n "$accel" ] || accel=tcg,thread=multi
 case "$ARCH_NAME" in
 x86_64)
 	qemu=(qemu-system-x86_64 -M q35 -cpu max)
