@@ -16,7 +16,8 @@ help:
 	@echo "make test                   build and run every test list (x86_64 TDP and"
 	@echo "                            shadow, arm64); prints 'N passed, N failed, N skipped'"
 	@echo "make vm ARCH=.. RUN='cmd'   boot ARCH's kernel, run cmd, pass its exit code back"
-	@echo "                            (APPEND='kvm_amd.npt=0' adds kernel args)"
+	@echo "                            (APPEND='kvm_amd.npt=0' adds kernel args; V=1 shows"
+	@echo "                            the whole boot log, else warnings and errors only)"
 	@echo "make check                  series applies to the base, checkpatch --strict"
 	@echo "make bisect                 every patch builds for x86_64 and arm64 (slow)"
 	@echo "make export                 build/linux commits -> kernel/patches"
@@ -34,7 +35,7 @@ vm:
 		$(S)/install-deps.sh && $(S)/prepare-tree.sh && $(S)/build.sh $(ARCH) >&2 || exit; \
 	fi; \
 	exec $(S)/vm.sh -t $(TIMEOUT) -l build/logs/vm-$(ARCH).log \
-		$(if $(APPEND),-A "$(APPEND)") $(ARCH) '$(subst ','\'',$(RUN))'
+		-A "$(if $(V),,loglevel=5) $(APPEND)" $(ARCH) '$(subst ','\'',$(RUN))'
 
 check:
 	$(S)/check.sh

@@ -33,7 +33,7 @@ if [ "$debug" = default ]; then
 	debug=
 	case " ${DEBUG_ARCHES-$DEFAULT_DEBUG_ARCHES} " in *" $1 "*) debug=1 ;; esac
 fi
-[ -d "$LINUX/.git" ] || die "no build/linux: run 'make tree' first"
+[ -e "$LINUX/.git" ] || die "no $LINUX: run 'make tree' first"
 command -v "${CROSS}gcc" >/dev/null || die "${CROSS}gcc not found: run scripts/install-deps.sh"
 
 frags="$CONFIGS/common.config $CONFIGS/$1.config"
