@@ -42,8 +42,8 @@ if [ ! -f "$cover" ]; then
 else
 	! grep -q '\*\*\* .* HERE \*\*\*' "$cover" ||
 		bad "0000-cover-letter.patch still has a *** ... HERE *** placeholder"
-	grep -qx "base-commit: $(git -C "$LINUX" rev-parse base)" "$cover" ||
-		bad "0000-cover-letter.patch lacks 'base-commit: $(git -C "$LINUX" rev-parse base)'"
+	grep -qx "base-commit: $(git -C "$LINUX" rev-parse "base^{commit}")" "$cover" ||
+		bad "0000-cover-letter.patch lacks 'base-commit: $(git -C "$LINUX" rev-parse "base^{commit}")'"
 	n=$(echo "$want" | grep -c . || true)
 	grep -q "^Subject: \[PATCH 0*0/$n\] " "$cover" ||
 		bad "0000-cover-letter.patch subject is not [PATCH 0/$n]: re-export"

@@ -63,7 +63,7 @@ else
 		echo
 		echo "$blurb"
 		echo
-		echo "base-commit: $(git -C "$LINUX" rev-parse base)"
+		echo "base-commit: $(git -C "$LINUX" rev-parse "base^{commit}")"
 	} >"$tmp/0000-cover-letter.patch"
 fi
 rm -f "$PATCHES"/[0-9][0-9][0-9][0-9]-*.patch
