@@ -9,12 +9,14 @@ TIMEOUT ?= 600
 S := scripts
 SHELL := /bin/bash
 
-.PHONY: help test vm check bisect export tree reset-tree deps build kernel \
+.PHONY: help test demo vm check bisect export tree reset-tree deps build kernel \
 	selftests initramfs clean
 
 help:
 	@echo "make test                   build and run every test list (x86_64 TDP and"
 	@echo "                            shadow, arm64); prints 'N passed, N failed, N skipped'"
+	@echo "make demo [ARCH=arm64]      the main job: post-copy migration, KVM userfault"
+	@echo "                            vs userfaultfd; build/results/demo-ARCH.{json,png}"
 	@echo "make vm ARCH=.. RUN='cmd'   boot ARCH's kernel, run cmd, pass its exit code back"
 	@echo "                            (APPEND='kvm_amd.npt=0' adds kernel args; V=1 shows"
 	@echo "                            the whole boot log, else warnings and errors only)"
@@ -28,6 +30,9 @@ help:
 
 test:
 	$(S)/test.sh
+
+demo:
+	$(S)/demo.sh $(ARCH)
 
 vm:
 	@. $(S)/lib.sh; arch_vars $(ARCH); \
