@@ -9,7 +9,7 @@ TIMEOUT ?= 600
 S := scripts
 SHELL := /bin/bash
 
-.PHONY: help test demo vm check bisect export tree reset-tree deps build kernel \
+.PHONY: help test demo bench vm check bisect export tree reset-tree deps build kernel \
 	selftests initramfs clean
 
 help:
@@ -17,6 +17,8 @@ help:
 	@echo "                            shadow, arm64); prints 'N passed, N failed, N skipped'"
 	@echo "make demo [ARCH=arm64]      the main job: post-copy migration, KVM userfault"
 	@echo "                            vs userfaultfd; build/results/demo-ARCH.{json,png}"
+	@echo "make bench [BOOTS='..']     KVM userfault vs userfaultfd, patched vs base kernel;"
+	@echo "                            build/results/bench.{json,md} and bench-*.png"
 	@echo "make vm ARCH=.. RUN='cmd'   boot ARCH's kernel, run cmd, pass its exit code back"
 	@echo "                            (APPEND='kvm_amd.npt=0' adds kernel args; V=1 shows"
 	@echo "                            the whole boot log, else warnings and errors only)"
@@ -33,6 +35,9 @@ test:
 
 demo:
 	$(S)/demo.sh $(ARCH)
+
+bench:
+	$(S)/bench.sh $(BOOTS)
 
 vm:
 	@. $(S)/lib.sh; arch_vars $(ARCH); \

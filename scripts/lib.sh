@@ -45,7 +45,9 @@ check_arch() {
 arch_vars() {
 	check_arch "$1"
 	ARCH_NAME=$1
-	OBJ=$BUILD/obj-$1
+	# KVARIANT names a second build of the same tree (e.g. 'bench', without
+	# the debug fragments) in build/obj-ARCH-VARIANT.
+	OBJ=$BUILD/obj-$1${KVARIANT:+-$KVARIANT}
 	SELFTESTS=$BUILD/selftests-$1
 	INITRAMFS=$BUILD/initramfs-$1.cpio.gz
 	case "$1" in

@@ -6,11 +6,12 @@ set -eu
 
 usage() {
 	cat <<USAGE
-usage: $0 [-A APPEND] [-f FILE] [-l LOG] [-q] [-t SECS] [-h] ARCH COMMAND...
+usage: $0 [-A APPEND] [-f FILE] [-k IMAGE] [-l LOG] [-q] [-t SECS] [-h] ARCH COMMAND...
 Boot build/obj-ARCH's kernel with build/initramfs-ARCH.cpio.gz, run COMMAND
 with sh in /selftests, print the console and exit with COMMAND's status.
   -A APPEND  extra kernel command line (e.g. kvm_amd.npt=0)
   -f FILE    copy FILE into the guest's / (repeatable)
+  -k IMAGE   boot IMAGE instead of build/obj-ARCH's kernel
   -l LOG     also write the console to LOG
   -q         do not echo the console (the log still gets it)
   -t SECS    kill the VM after SECS seconds (default 600); status 124
@@ -20,11 +21,12 @@ USAGE
 	exit "${1:-0}"
 }
 
-append= log= quiet= secs=600 files=()
-while getopts A:f:l:qt:h opt; do
+append= log= quiet= secs=600 files=() image=
+while getopts A:f:k:l:qt:h opt; do
 	case $opt in
 	A) append="$append $OPTARG" ;;
 	f) files+=("$OPTARG") ;;
+	k) image=$OPTARG ;;
 	l) log=$OPTARG ;;
 	q) quiet=1 ;;
 	t) secs=$OPTARG ;;
@@ -36,6 +38,7 @@ shift $((OPTIND - 1))
 [ $# -ge 2 ] || usage 2
 arch_vars "$1"
 shift
+[ -z "$image" ] || IMAGE=$image
 [ -f "$IMAGE" ] || die "no $1 kernel at $IMAGE: run 'make kernel ARCH=$ARCH_NAME'"
 [ -f "$INITRAMFS" ] || die "no $INITRAMFS: run 'make initramfs ARCH=$ARCH_NAME'"
 

@@ -1,0 +1,539 @@
+#!/usr/bin/env python3
+"""Turn the consoles of 'make bench' boots into bench.json, bench.md, plots.
+
+usage: bench-report.py RESULTS_DIR CONSOLE_LOG...
+
+Each console holds runs between "@@BENCH-START n/N ID COMMAND" and
+"@@BENCH-END ID rc=RC secs=S" (scripts/guest/bench-run).  Every run becomes
+one sample in bench.json; bench.md has one table per benchmark with the
+median and the spread (min-max) of the repeats, the ratios and the target,
+marked PASS or MISS.  Exit status 1 if a run failed, a boot did not finish,
+or a console has a kernel warning.
+"""
+import datetime
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+TARGETS = {
+    "dp_ratio": 1.8,     # KVM userfault / userfaultfd MINOR, 2 vCPUs
+    "dp_ceiling": 0.5,   # KVM userfault / no demand paging, 1 vCPU
+    "hugetlb": 512.0,    # bytes per fetch, userfaultfd / KVM userfault
+    "tracking": 64.0,    # VmPTE / bitmap
+    "zero": 2.0,         # % difference, patched vs base
+}
+DP_MODES = [
+    ("none", "no demand paging (ceiling)"),
+    ("uffd-missing", "userfaultfd MISSING (anonymous)"),
+    ("uffd-minor", "userfaultfd MINOR (shmem)"),
+    ("kvm-uf", "KVM userfault (anonymous)"),
+    ("kvm-uf-minor", "KVM userfault + MINOR (shmem)"),
+]
+BAD = re.compile(r"WARNING:|BUG:|Oops|lockdep|possible circular|Call Trace")
+
+
+def parse(log):
+    boot = os.path.basename(log)[len("bench-"):-len(".log")]
+    text = open(log, errors="replace").read().replace("\r", "")
+    m = re.search(r"@@VM-READY (\S+)", text)
+    kernel = m.group(1) if m else ""
+    samples, cur, problems = [], None, []
+    for line in text.split("\n"):
+        if BAD.search(line) and "RCU lockdep checking is enabled" not in line:
+            problems.append("%s: console: %s" % (boot, line.strip()))
+        if line.startswith("@@BENCH-START "):
+            _, _, rid, cmd = line.split(" ", 3)
+            cur = {"boot": boot, "kernel": kernel, "id": rid, "cmd": cmd,
+                   "lines": []}
+        elif line.startswith("@@BENCH-END ") and cur:
+            f = dict(kv.split("=") for kv in line.split()[2:])
+            cur["rc"] = int(f.get("rc", -1))
+            cur["secs"] = int(f.get("secs", 0))
+            samples.append(finish(cur))
+            if cur["rc"] not in (0, 4):
+                problems.append("%s: %s failed (rc %d): %s" %
+                                (boot, cur["id"], cur["rc"], cur["cmd"]))
+            cur = None
+        elif cur:
+            cur["lines"].append(line)
+    if cur:
+        problems.append("%s: %s did not finish" % (boot, cur["id"]))
+    if "@@VM-EXIT" not in text:
+        problems.append("%s: the VM did not finish (console %s)" % (boot, log))
+    return boot, kernel, samples, problems
+
+
+def finish(s):
+    parts = s["id"].split("/")
+    s["section"] = parts[0]
+    s["rep"] = int(parts[-1][1:])
+    met = {}
+    lines = s.pop("lines")
+    for line in lines:
+        m = re.search(r"Overall demand paging rate:\s*([\d.]+)", line)
+        if m:
+            met["pages_per_s"] = float(m.group(1))
+        m = re.search(r"KVM_(\w+)_MAPPINGS: total execution time: ([\d.]+)s", line)
+        if m:
+            met[m.group(1).lower() + "_s"] = float(m.group(2))
+        if line.startswith("JSON "):
+            met.setdefault("json", []).append(json.loads(line[5:]))
+    if s["section"] in ("dp", "zero"):
+        s["mode"] = parts[1]
+        s["vcpus"] = int(parts[2][1:])
+    if s["section"] == "postcopy":
+        s["mode"] = parts[1]
+        s["latency_us"] = int(parts[2][1:])
+    s["metrics"] = met
+    s["failure"] = [l.strip() for l in lines if "Assertion" in l or "FAIL" in l][:3]
+    return s
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def spread(xs, fmt="%.0f"):
+    if not xs:
+        return "-"
+    m = med(xs)
+    if len(xs) == 1:
+        return fmt % m
+    return (fmt + " (" + fmt + "-" + fmt + ")") % (m, min(xs), max(xs))
+
+
+def verdict(ok):
+    return "PASS" if ok else "MISS"
+
+
+class Report:
+    def __init__(self, samples):
+        self.samples = samples
+        self.out = []
+
+    def p(self, s=""):
+        self.out.append(s)
+
+    def sel(self, boot, section, **kw):
+        r = []
+        for s in self.samples:
+            if s["boot"] != boot or s["section"] != section or s["rc"] != 0:
+                continue
+            if all(s.get(k) == v for k, v in kw.items()):
+                r.append(s)
+        return sorted(r, key=lambda s: s["rep"])
+
+    def vals(self, boot, section, key, **kw):
+        return [s["metrics"][key] for s in self.sel(boot, section, **kw)
+                if key in s["metrics"]]
+
+    def json_vals(self, boot, section, key, **match):
+        r = []
+        for s in self.sel(boot, section):
+            for j in s["metrics"].get("json", []):
+                if all(j.get(k) == v for k, v in match.items()) and key in j:
+                    r.append(j[key])
+        return r
+
+    def by_rep(self, boot, section, key, **kw):
+        return {s["rep"]: s["metrics"][key]
+                for s in self.sel(boot, section, **kw) if key in s["metrics"]}
+
+    def ratio(self, a, b):
+        """Median ratio a/b and the spread of the per-repeat ratios."""
+        reps = sorted(set(a) & set(b))
+        rs = [a[r] / b[r] for r in reps if b[r]]
+        if not rs:
+            return None, "-"
+        return med(rs), spread(rs, "%.2f")
+
+
+def demand_paging(rep, boot, summary):
+    rep.p("### Demand paging, %s (pages/s, median (min-max) of %d)" %
+          (boot, len(rep.sel(boot, "dp", mode="none", vcpus=1))))
+    rep.p()
+    rep.p("| mode | 1 vCPU | 2 vCPUs | 4 vCPUs |")
+    rep.p("|---|---|---|---|")
+    for m, label in DP_MODES:
+        rep.p("| %s | %s |" % (label, " | ".join(
+            spread(rep.vals(boot, "dp", "pages_per_s", mode=m, vcpus=v))
+            for v in (1, 2, 4))))
+    rep.p()
+    rep.p("| ratio (per-repeat ratios: median (min-max)) | 1 vCPU | 2 vCPUs | 4 vCPUs |")
+    rep.p("|---|---|---|---|")
+    pairs = [("KVM userfault / userfaultfd MINOR", "kvm-uf", "uffd-minor"),
+             ("KVM userfault + MINOR / userfaultfd MINOR", "kvm-uf-minor", "uffd-minor"),
+             ("KVM userfault / userfaultfd MISSING", "kvm-uf", "uffd-missing"),
+             ("KVM userfault / no demand paging", "kvm-uf", "none")]
+    for label, a, b in pairs:
+        cells = []
+        for v in (1, 2, 4):
+            r, sp = rep.ratio(rep.by_rep(boot, "dp", "pages_per_s", mode=a, vcpus=v),
+                              rep.by_rep(boot, "dp", "pages_per_s", mode=b, vcpus=v))
+            cells.append(sp if r is not None else "-")
+        rep.p("| %s | %s |" % (label, " | ".join(cells)))
+    rep.p()
+    r2, _ = rep.ratio(rep.by_rep(boot, "dp", "pages_per_s", mode="kvm-uf", vcpus=2),
+                      rep.by_rep(boot, "dp", "pages_per_s", mode="uffd-minor", vcpus=2))
+    r1, _ = rep.ratio(rep.by_rep(boot, "dp", "pages_per_s", mode="kvm-uf", vcpus=1),
+                      rep.by_rep(boot, "dp", "pages_per_s", mode="none", vcpus=1))
+    if r2 is not None:
+        line = "KVM userfault vs userfaultfd MINOR at 2 vCPUs: %.2fx, target %.1fx: %s" % (
+            r2, TARGETS["dp_ratio"], verdict(r2 >= TARGETS["dp_ratio"]))
+        rep.p("- " + line)
+        summary.append((boot, "demand paging, KVM userfault / MINOR, 2 vCPUs",
+                        "%.2fx" % r2, ">= %.1fx" % TARGETS["dp_ratio"],
+                        verdict(r2 >= TARGETS["dp_ratio"])))
+    if r1 is not None:
+        line = "KVM userfault at 1 vCPU: %.0f%% of the no-demand-paging ceiling, target %.0f%%: %s" % (
+            100 * r1, 100 * TARGETS["dp_ceiling"], verdict(r1 >= TARGETS["dp_ceiling"]))
+        rep.p("- " + line)
+        summary.append((boot, "demand paging, KVM userfault / ceiling, 1 vCPU",
+                        "%.0f%%" % (100 * r1), ">= %.0f%%" % (100 * TARGETS["dp_ceiling"]),
+                        verdict(r1 >= TARGETS["dp_ceiling"])))
+    rep.p()
+
+
+def hugetlb(rep, boot, summary):
+    modes = ("kvm-userfault", "userfaultfd")
+    if not rep.json_vals(boot, "hugetlb", "bytes", mode="kvm-userfault"):
+        return
+    reads = rep.json_vals(boot, "hugetlb", "reads")[0]
+    mib = rep.json_vals(boot, "hugetlb", "mem_mib")[0]
+    rep.p("### HugeTLB, %s: the guest reads %d random 4 KiB pages of %d MiB on 2 MiB pages"
+          % (boot, reads, mib))
+    rep.p()
+    rep.p("| mode | fetches | KiB moved | KiB per fetch | time until all read (ms) |")
+    rep.p("|---|---|---|---|---|")
+    for m in modes:
+        rep.p("| %s | %s | %s | %s | %s |" % (
+            m, spread(rep.json_vals(boot, "hugetlb", "fetches", mode=m)),
+            spread([b / 1024 for b in rep.json_vals(boot, "hugetlb", "bytes", mode=m)]),
+            spread([b / 1024 for b in rep.json_vals(boot, "hugetlb", "bytes_per_fetch", mode=m)]),
+            spread(rep.json_vals(boot, "hugetlb", "time_ms", mode=m))))
+    rep.p()
+    a = rep.json_vals(boot, "hugetlb", "bytes_per_fetch", mode="userfaultfd")
+    b = rep.json_vals(boot, "hugetlb", "bytes_per_fetch", mode="kvm-userfault")
+    tb = [x / y for x, y in zip(rep.json_vals(boot, "hugetlb", "bytes", mode="userfaultfd"),
+                               rep.json_vals(boot, "hugetlb", "bytes", mode="kvm-userfault"))]
+    tt = [x / y for x, y in zip(rep.json_vals(boot, "hugetlb", "time_ms", mode="userfaultfd"),
+                               rep.json_vals(boot, "hugetlb", "time_ms", mode="kvm-userfault"))]
+    r = med(a) / med(b)
+    rep.p("- bytes per fetch, userfaultfd / KVM userfault: %.0fx, target %.0fx: %s"
+          % (r, TARGETS["hugetlb"], verdict(r >= TARGETS["hugetlb"])))
+    rep.p("- bytes moved in all, userfaultfd / KVM userfault: %s" % spread(tb, "%.1fx"))
+    rep.p("- time until the guest has read every page, userfaultfd / KVM userfault: %s"
+          % spread(tt, "%.2fx"))
+    rep.p()
+    summary.append((boot, "HugeTLB bytes per fetch, userfaultfd / KVM userfault",
+                    "%.0fx" % r, ">= %.0fx" % TARGETS["hugetlb"],
+                    verdict(r >= TARGETS["hugetlb"])))
+    summary.append((boot, "HugeTLB time to read %d random pages, userfaultfd / KVM userfault" % reads,
+                    spread(tt, "%.2fx"), "-", "-"))
+
+
+def tracking(rep, boot, summary):
+    bm = rep.json_vals(boot, "tracking", "bitmap_bytes")
+    pte = rep.json_vals(boot, "tracking", "vmpte_bytes")
+    if not bm:
+        return
+    mib = rep.json_vals(boot, "tracking", "mem_mib")[0]
+    r = med(pte) / med(bm)
+    rep.p("### Tracking memory, %s: %d MiB of guest memory" % (boot, mib))
+    rep.p()
+    rep.p("| | KiB |")
+    rep.p("|---|---|")
+    rep.p("| KVM userfault: present bitmap | %s |" % spread([x / 1024 for x in bm]))
+    rep.p("| userfaultfd: page tables mapping it at 4 KiB (VmPTE growth) | %s |"
+          % spread([x / 1024 for x in pte]))
+    rep.p()
+    rep.p("- VmPTE / bitmap: %.1fx, target %.0fx: %s" % (
+        r, TARGETS["tracking"], verdict(r >= TARGETS["tracking"])))
+    rep.p()
+    summary.append((boot, "tracking memory for 1 GiB, VmPTE / bitmap", "%.1fx" % r,
+                    ">= %.0fx" % TARGETS["tracking"], verdict(r >= TARGETS["tracking"])))
+
+
+def prefault(rep, boot, summary):
+    modes = [("first-touch", "guest touches each page, KVM faults it in"),
+             ("pre-fault", "KVM_PRE_FAULT_MEMORY, then the guest touches"),
+             ("userfault-demand", "post-copy: each page fetched on a userfault exit"),
+             ("userfault-arrived", "post-copy: every page arrived before the touch"),
+             ("userfault-prefault", "post-copy: pre-faulted in batches of 64 as it arrived")]
+    if not rep.json_vals(boot, "prefault", "total_ms"):
+        sk = [s for s in rep.samples if s["boot"] == boot and s["section"] == "prefault"]
+        if sk and all(s["rc"] == 4 for s in sk):
+            rep.p("### KVM_PRE_FAULT_MEMORY, %s: skipped (needs TDP on x86)" % boot)
+            rep.p()
+        return
+    pages = rep.json_vals(boot, "prefault", "pages")[0]
+    rep.p("### KVM_PRE_FAULT_MEMORY, %s: %d pages (%d MiB)" % (boot, pages, pages * 4 // 1024))
+    rep.p()
+    rep.p("| mode | pre-fault (ms) | guest (ms) | total (ms) | us per page | exits |")
+    rep.p("|---|---|---|---|---|---|")
+    for m, label in modes:
+        rep.p("| %s: %s | %s | %s | %s | %s | %s |" % (
+            m, label,
+            spread(rep.json_vals(boot, "prefault", "prefault_ms", mode=m), "%.1f"),
+            spread(rep.json_vals(boot, "prefault", "guest_ms", mode=m), "%.1f"),
+            spread(rep.json_vals(boot, "prefault", "total_ms", mode=m), "%.1f"),
+            spread(rep.json_vals(boot, "prefault", "us_per_page", mode=m), "%.1f"),
+            spread(rep.json_vals(boot, "prefault", "exits", mode=m))))
+    rep.p()
+    for a, b, label in (("first-touch", "pre-fault", "first touch / pre-fault"),
+                        ("userfault-demand", "userfault-prefault",
+                         "post-copy demand faults / pre-faulted on arrival"),
+                        ("userfault-arrived", "userfault-prefault",
+                         "post-copy arrived, faulted by the guest / pre-faulted on arrival")):
+        rs = [x / y for x, y in zip(rep.json_vals(boot, "prefault", "total_ms", mode=a),
+                                   rep.json_vals(boot, "prefault", "total_ms", mode=b))]
+        rep.p("- total time, %s: %s" % (label, spread(rs, "%.2fx")))
+        summary.append((boot, "pre-fault: " + label, spread(rs, "%.2fx"), "-", "-"))
+    rep.p()
+
+
+PC_ROWS = [("postcopy time (ms)", "postcopy_time_ms", "%.0f"),
+           ("total time (ms)", "total_time_ms", "%.0f"),
+           ("fault latency avg (us)", "fault_latency_avg_us", "%.0f"),
+           ("fault latency p99 (us)", "fault_latency_p99_us", "%.0f"),
+           ("blocktime, all vCPUs (ms)", "blocktime", "%.0f"),
+           ("postcopy-requests", "postcopy_requests", "%.0f"),
+           ("pages lost / mismatched", "lost", "%.0f")]
+
+
+def pc_vals(rep, boot, mode, lat, key):
+    r = []
+    for s in rep.sel(boot, "postcopy", mode=mode, latency_us=lat):
+        for j in s["metrics"].get("json", []):
+            if key == "blocktime":
+                r.append(sum(j["blocktime_ms"]))
+            elif key == "lost":
+                r.append(j["pages_lost"] + j["pages_mismatched"])
+            else:
+                r.append(j[key])
+    return r
+
+
+def postcopy(rep, boot, summary):
+    if not rep.sel(boot, "postcopy"):
+        return
+    s0 = rep.sel(boot, "postcopy")[0]["metrics"].get("json", [{}])[0]
+    rep.p("### Post-copy migration, %s: %s vCPUs, %s MiB %s" % (
+        boot, s0.get("vcpus"), s0.get("mem_mib"), s0.get("backing")))
+    rep.p()
+    cols = [(m, l) for l in (0, 50) for m in ("kvm-userfault", "userfaultfd")]
+    rep.p("| | " + " | ".join("%s, %d us" % (m, l) for m, l in cols) + " |")
+    rep.p("|---|" + "---|" * len(cols))
+    for label, key, fmt in PC_ROWS:
+        rep.p("| %s | %s |" % (label, " | ".join(
+            spread(pc_vals(rep, boot, m, l, key), fmt) for m, l in cols)))
+    rep.p()
+    for lat in (0, 50):
+        for label, key in (("postcopy time", "postcopy_time_ms"), ("blocktime", "blocktime")):
+            a = pc_vals(rep, boot, "userfaultfd", lat, key)
+            b = pc_vals(rep, boot, "kvm-userfault", lat, key)
+            rs = [x / y for x, y in zip(a, b) if y]
+            rep.p("- %d us: %s, userfaultfd / KVM userfault: %s" % (lat, label, spread(rs, "%.2fx")))
+            summary.append((boot, "post-copy %s at %d us, userfaultfd / KVM userfault" % (label, lat),
+                            spread(rs, "%.2fx"), "-", "-"))
+    rep.p()
+
+
+ZERO_ROWS = [("demand_paging_test -v 2, pages/s", "dp-none", "pages_per_s", True),
+             ("demand_paging_test -v 2 -u MISSING, pages/s", "dp-missing", "pages_per_s", True),
+             ("kvm_page_table_test: create mappings (s)", "kpt", "create_s", False),
+             ("kvm_page_table_test: update mappings (s)", "kpt", "update_s", False),
+             ("kvm_page_table_test: adjust mappings (s)", "kpt", "adjust_s", False)]
+
+
+def zero(rep, patched, base, summary):
+    if not rep.sel(base, "zero") or not rep.sel(patched, "zero"):
+        return
+    n = len(rep.sel(base, "zero", mode="kpt"))
+    rep.p("### Zero cost when unused: %s (patched, feature off) vs %s (unpatched), median (min-max) of %d"
+          % (patched, base, n))
+    rep.p()
+    rep.p("| run | base | patched | patched vs base | within %.0f%% |" % TARGETS["zero"])
+    rep.p("|---|---|---|---|---|")
+    for label, mode, key, higher_better in ZERO_ROWS:
+        b = rep.vals(base, "zero", key, mode=mode)
+        p = rep.vals(patched, "zero", key, mode=mode)
+        if not b or not p:
+            continue
+        fmt = "%.0f" if higher_better else "%.3f"
+        d = 100.0 * (med(p) - med(b)) / med(b)
+        # Slower is what matters: fewer pages/s or more seconds.
+        cost = -d if higher_better else d
+        rep.p("| %s | %s | %s | %+.1f%% | %s |" % (
+            label, spread(b, fmt), spread(p, fmt), d, verdict(cost <= TARGETS["zero"])))
+        summary.append((patched, "zero cost: " + label, "%+.1f%%" % d,
+                        "slower by <= %.0f%%" % TARGETS["zero"],
+                        verdict(cost <= TARGETS["zero"])))
+    rep.p()
+
+
+def gnuplot(script):
+    for term in ("pngcairo", "png"):
+        s = script if term == "pngcairo" else script.replace("pngcairo", "png").replace(" noenhanced", "")
+        try:
+            subprocess.run(["gnuplot"], input=s.encode(), check=True,
+                           stderr=subprocess.DEVNULL)
+            return True
+        except (OSError, subprocess.CalledProcessError):
+            continue
+    return False
+
+
+def plots(rep, full, outdir):
+    made = []
+    # Demand paging: pages/s per mode, clustered by vCPU count, one panel per boot.
+    if full:
+        dat = os.path.join(outdir, "bench-demand-paging.dat")
+        with open(dat, "w") as f:
+            for i, b in enumerate(full):
+                f.write("# %s\n" % b)
+                for v in (1, 2, 4):
+                    f.write("\"%d vCPU%s\" %s\n" % (v, "" if v == 1 else "s", " ".join(
+                        "%.0f" % (med(rep.vals(b, "dp", "pages_per_s", mode=m, vcpus=v)) or 0)
+                        for m, _ in DP_MODES)))
+                f.write("\n\n")
+        png = os.path.join(outdir, "bench-demand-paging.png")
+        gp = ["set terminal pngcairo size %d,500 noenhanced" % (500 * len(full)),
+              "set output '%s'" % png,
+              "set multiplot layout 1,%d title 'Demand paging rate (median pages/s; TCG, compare within a panel)'" % len(full),
+              "set style data histograms", "set style histogram clustered gap 1",
+              "set style fill solid 0.8 border -1", "set key top left font ',8'",
+              "set ylabel 'pages/s'", "set yrange [0:*]"]
+        for i, b in enumerate(full):
+            gp.append("set title '%s'" % b)
+            gp.append("plot " + ", ".join(
+                "'%s' index %d using %d%s title '%s'" % (
+                    dat, i, k + 2, ":xtic(1)" if k == 0 else "", label)
+                for k, (_, label) in enumerate(DP_MODES)))
+        gp.append("unset multiplot")
+        if gnuplot("\n".join(gp) + "\n"):
+            made.append(png)
+    # Post-copy fault latency histograms at 50 us, summed over the repeats.
+    pcb = [b for b in full if rep.sel(b, "postcopy")]
+    if pcb:
+        dat = os.path.join(outdir, "bench-postcopy-latency.dat")
+        with open(dat, "w") as f:
+            for b in pcb:
+                f.write("# %s\n" % b)
+                h = {}
+                for m in ("kvm-userfault", "userfaultfd"):
+                    acc = []
+                    for s in rep.sel(b, "postcopy", mode=m, latency_us=50):
+                        for j in s["metrics"].get("json", []):
+                            hist = j.get("latency_hist_log2_us", [])
+                            acc = [x + y for x, y in zip(acc + [0] * (len(hist) - len(acc)),
+                                                         hist + [0] * (len(acc) - len(hist)))]
+                    h[m] = acc
+                n = max(len(h["kvm-userfault"]), len(h["userfaultfd"]))
+                for i in range(n):
+                    a = h["kvm-userfault"][i] if i < len(h["kvm-userfault"]) else 0
+                    c = h["userfaultfd"][i] if i < len(h["userfaultfd"]) else 0
+                    f.write("%d \"%d\" %d %d\n" % (i, 0 if i == 0 else 1 << i, a, c))
+                f.write("\n\n")
+        png = os.path.join(outdir, "bench-postcopy-latency.png")
+        gp = ["set terminal pngcairo size %d,500 noenhanced" % (500 * len(pcb)),
+              "set output '%s'" % png,
+              "set multiplot layout 1,%d title 'Post-copy fault latency at 50 us fetch latency (all repeats)'" % len(pcb),
+              "set style data histograms", "set style histogram clustered gap 1",
+              "set style fill solid 0.8 border -1", "set xtics rotate by -45 font ',8'",
+              "set xlabel 'us (log2 buckets, lower bound)'", "set ylabel 'faults'",
+              "set logscale y", "set yrange [0.5:*]"]
+        for i, b in enumerate(pcb):
+            gp.append("set title '%s'" % b)
+            gp.append("plot '%s' index %d using 3:xtic(2) title 'kvm-userfault', '' index %d using 4 title 'userfaultfd'"
+                      % (dat, i, i))
+        gp.append("unset multiplot")
+        if gnuplot("\n".join(gp) + "\n"):
+            made.append(png)
+    return made
+
+
+def main():
+    outdir, logs = sys.argv[1], sys.argv[2:]
+    boots, samples, problems, kernels = [], [], [], {}
+    for log in logs:
+        if not os.path.exists(log):
+            problems.append("no console log %s" % log)
+            continue
+        boot, kernel, s, p = parse(log)
+        boots.append(boot)
+        kernels[boot] = kernel
+        samples += s
+        problems += p
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    doc = {"date": now, "command": "make bench", "kernels": kernels,
+           "env": {k: os.environ[k] for k in ("BENCH_REPS", "BENCH_ZERO_REPS", "BENCH_DP_MEM")
+                   if k in os.environ},
+           "samples": samples, "problems": problems}
+    json.dump(doc, open(os.path.join(outdir, "bench.json"), "w"), indent=1)
+
+    rep = Report(samples)
+    full = [b for b in boots if rep.sel(b, "dp")]
+    summary = []
+    rep.p("# KVM userfault benchmarks")
+    rep.p()
+    rep.p("`make bench`, %s. Kernels: %s." % (now, ", ".join(
+        "%s %s" % (b, kernels[b]) for b in boots)))
+    rep.p("Every run is in a nested guest under QEMU TCG: absolute figures are not")
+    rep.p("hardware figures; compare modes within one boot (ratios).")
+    rep.p()
+    body_at = len(rep.out)
+    rep.p("## 1. Demand paging rate (demand_paging_test)")
+    rep.p()
+    for b in full:
+        demand_paging(rep, b, summary)
+    rep.p("## 2. HugeTLB fetch granularity (userfault_perf_test -c hugetlb)")
+    rep.p()
+    for b in full:
+        hugetlb(rep, b, summary)
+    rep.p("## 3. Tracking memory (userfault_perf_test -c tracking)")
+    rep.p()
+    for b in full:
+        tracking(rep, b, summary)
+    rep.p("## 4. KVM_PRE_FAULT_MEMORY (userfault_perf_test -c prefault)")
+    rep.p()
+    for b in full:
+        prefault(rep, b, summary)
+    rep.p("## 5. Post-copy migration end to end (postcopy_migration_test)")
+    rep.p()
+    for b in full:
+        postcopy(rep, b, summary)
+    rep.p("## 6. Zero cost when unused (patched kernel vs unpatched base)")
+    rep.p()
+    for b in boots:
+        if b.endswith("-base"):
+            zero(rep, b[:-len("-base")] if b[:-len("-base")] in boots else
+                 b[:-len("-base")] + "-tdp", b, summary)
+    if problems:
+        rep.p("## Problems")
+        rep.p()
+        for p in problems:
+            rep.p("- " + p)
+        rep.p()
+    made = plots(rep, full, outdir)
+    head = ["## Summary", "", "| boot | measure | result | target | |", "|---|---|---|---|---|"]
+    head += ["| %s |" % " | ".join(r) for r in summary]
+    head += [""]
+    if made:
+        head += ["Plots: " + ", ".join(os.path.basename(m) for m in made), ""]
+    rep.out[body_at:body_at] = head
+    md = "\n".join(rep.out) + "\n"
+    open(os.path.join(outdir, "bench.md"), "w").write(md)
+    print(md)
+    print("results: %s/bench.{json,md}%s" % (outdir, "".join(" " + m for m in made)))
+    if problems:
+        for p in problems:
+            print("PROBLEM: " + p, file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
