@@ -198,41 +198,52 @@ def demand_paging(rep, boot, summary):
 
 
 def hugetlb(rep, boot, summary):
+    links = sorted({(j.get("link_latency_us", 0), j.get("link_mbps", 0))
+                    for s in rep.sel(boot, "hugetlb") for j in s["metrics"].get("json", [])})
+    for lat, mbps in links:
+        hugetlb_link(rep, boot, summary, lat, mbps)
+
+
+def hugetlb_link(rep, boot, summary, lat, mbps):
     modes = ("kvm-userfault", "userfaultfd")
-    if not rep.json_vals(boot, "hugetlb", "bytes", mode="kvm-userfault"):
+    link = dict(link_latency_us=lat, link_mbps=mbps)
+
+    def v(key, mode=None):
+        kw = dict(link)
+        if mode:
+            kw["mode"] = mode
+        return rep.json_vals(boot, "hugetlb", key, **kw)
+
+    if not v("bytes", "kvm-userfault"):
         return
-    reads = rep.json_vals(boot, "hugetlb", "reads")[0]
-    mib = rep.json_vals(boot, "hugetlb", "mem_mib")[0]
-    rep.p("### HugeTLB, %s: the guest reads %d random 4 KiB pages of %d MiB on 2 MiB pages"
-          % (boot, reads, mib))
+    reads, mib = v("reads")[0], v("mem_mib")[0]
+    where = ("a simulated link of %d us + %d Mbit/s per fetch" % (lat, mbps)
+             if lat or mbps else "a local copy per fetch (no link)")
+    rep.p("### HugeTLB, %s: the guest reads %d random 4 KiB pages of %d MiB on 2 MiB pages; %s"
+          % (boot, reads, mib, where))
     rep.p()
     rep.p("| mode | fetches | KiB moved | KiB per fetch | time until all read (ms) |")
     rep.p("|---|---|---|---|---|")
     for m in modes:
         rep.p("| %s | %s | %s | %s | %s |" % (
-            m, spread(rep.json_vals(boot, "hugetlb", "fetches", mode=m)),
-            spread([b / 1024 for b in rep.json_vals(boot, "hugetlb", "bytes", mode=m)]),
-            spread([b / 1024 for b in rep.json_vals(boot, "hugetlb", "bytes_per_fetch", mode=m)]),
-            spread(rep.json_vals(boot, "hugetlb", "time_ms", mode=m))))
+            m, spread(v("fetches", m)), spread([b / 1024 for b in v("bytes", m)]),
+            spread([b / 1024 for b in v("bytes_per_fetch", m)]), spread(v("time_ms", m))))
     rep.p()
-    a = rep.json_vals(boot, "hugetlb", "bytes_per_fetch", mode="userfaultfd")
-    b = rep.json_vals(boot, "hugetlb", "bytes_per_fetch", mode="kvm-userfault")
-    tb = [x / y for x, y in zip(rep.json_vals(boot, "hugetlb", "bytes", mode="userfaultfd"),
-                               rep.json_vals(boot, "hugetlb", "bytes", mode="kvm-userfault"))]
-    tt = [x / y for x, y in zip(rep.json_vals(boot, "hugetlb", "time_ms", mode="userfaultfd"),
-                               rep.json_vals(boot, "hugetlb", "time_ms", mode="kvm-userfault"))]
-    r = med(a) / med(b)
+    r = med(v("bytes_per_fetch", "userfaultfd")) / med(v("bytes_per_fetch", "kvm-userfault"))
+    tb = [x / y for x, y in zip(v("bytes", "userfaultfd"), v("bytes", "kvm-userfault"))]
+    tt = [x / y for x, y in zip(v("time_ms", "userfaultfd"), v("time_ms", "kvm-userfault"))]
     rep.p("- bytes per fetch, userfaultfd / KVM userfault: %.0fx, target %.0fx: %s"
           % (r, TARGETS["hugetlb"], verdict(r >= TARGETS["hugetlb"])))
     rep.p("- bytes moved in all, userfaultfd / KVM userfault: %s" % spread(tb, "%.1fx"))
     rep.p("- time until the guest has read every page, userfaultfd / KVM userfault: %s"
           % spread(tt, "%.2fx"))
     rep.p()
-    summary.append((boot, "HugeTLB bytes per fetch, userfaultfd / KVM userfault",
+    tag = "link %d us + %d Mbit/s" % (lat, mbps) if lat or mbps else "local copy"
+    summary.append((boot, "HugeTLB bytes per fetch, userfaultfd / KVM userfault (%s)" % tag,
                     "%.0fx" % r, ">= %.0fx" % TARGETS["hugetlb"],
                     verdict(r >= TARGETS["hugetlb"])))
-    summary.append((boot, "HugeTLB time to read %d random pages, userfaultfd / KVM userfault" % reads,
-                    spread(tt, "%.2fx"), "-", "-"))
+    summary.append((boot, "HugeTLB time to read %d random pages, userfaultfd / KVM userfault (%s)"
+                    % (reads, tag), spread(tt, "%.2fx"), "-", "-"))
 
 
 def tracking(rep, boot, summary):
