@@ -367,8 +367,15 @@ def zero(rep, patched, base, summary):
     rep.p("### Zero cost when unused: %s (patched, feature off) vs %s (unpatched), median (min-max) of %d"
           % (patched, base, n))
     rep.p()
-    rep.p("| run | base | patched | patched vs base | within %.0f%% |" % TARGETS["zero"])
-    rep.p("|---|---|---|---|---|")
+    rep.p("The two kernels run in two boots. Noise is the larger half-range of the two")
+    rep.p("sets of samples, as a share of the base's median. PASS: the patched kernel is")
+    rep.p("at most %.0f%% slower and the noise is at most %.0f%%. MISS: it is slower by more,"
+          % (TARGETS["zero"], TARGETS["zero"]))
+    rep.p("and the two sets of samples do not overlap. NOISE: neither; TCG's run-to-run")
+    rep.p("noise is larger than what the target asks to resolve.")
+    rep.p()
+    rep.p("| run | base | patched | patched vs base | noise | within %.0f%% |" % TARGETS["zero"])
+    rep.p("|---|---|---|---|---|---|")
     for label, mode, key, higher_better in ZERO_ROWS:
         b = rep.vals(base, "zero", key, mode=mode)
         p = rep.vals(patched, "zero", key, mode=mode)
@@ -376,13 +383,19 @@ def zero(rep, patched, base, summary):
             continue
         fmt = "%.0f" if higher_better else "%.3f"
         d = 100.0 * (med(p) - med(b)) / med(b)
+        noise = 100.0 * max(max(b) - min(b), max(p) - min(p)) / 2 / med(b)
         # Slower is what matters: fewer pages/s or more seconds.
         cost = -d if higher_better else d
-        rep.p("| %s | %s | %s | %+.1f%% | %s |" % (
-            label, spread(b, fmt), spread(p, fmt), d, verdict(cost <= TARGETS["zero"])))
-        summary.append((patched, "zero cost: " + label, "%+.1f%%" % d,
-                        "slower by <= %.0f%%" % TARGETS["zero"],
-                        verdict(cost <= TARGETS["zero"])))
+        if cost > TARGETS["zero"] and (min(p) > max(b) or min(b) > max(p)):
+            v = "MISS"
+        elif cost <= TARGETS["zero"] and noise <= TARGETS["zero"]:
+            v = "PASS"
+        else:
+            v = "NOISE"
+        rep.p("| %s | %s | %s | %+.1f%% | +-%.0f%% | %s |" % (
+            label, spread(b, fmt), spread(p, fmt), d, noise, v))
+        summary.append((patched, "zero cost: " + label, "%+.1f%% (noise +-%.0f%%)" % (d, noise),
+                        "slower by <= %.0f%%" % TARGETS["zero"], v))
     rep.p()
 
 
@@ -396,6 +409,19 @@ def gnuplot(script):
         except (OSError, subprocess.CalledProcessError):
             continue
     return False
+
+
+def multiplot(png, boots, title, settings, plot):
+    """One clustered-histogram panel per boot; plot(i) is panel i's plot command."""
+    gp = ["set terminal pngcairo size %d,560 noenhanced" % (520 * len(boots)),
+          "set output '%s'" % png,
+          "set multiplot layout 1,%d title '%s'" % (len(boots), title),
+          "set style data histograms", "set style histogram clustered gap 1",
+          "set style fill solid 0.8 border -1"] + settings
+    for i, b in enumerate(boots):
+        gp += ["set title '%s'" % b, plot(i)]
+    gp.append("unset multiplot")
+    return gnuplot("\n".join(gp) + "\n")
 
 
 def plots(rep, full, outdir):
@@ -412,20 +438,12 @@ def plots(rep, full, outdir):
                         for m, _ in DP_MODES)))
                 f.write("\n\n")
         png = os.path.join(outdir, "bench-demand-paging.png")
-        gp = ["set terminal pngcairo size %d,500 noenhanced" % (500 * len(full)),
-              "set output '%s'" % png,
-              "set multiplot layout 1,%d title 'Demand paging rate (median pages/s; TCG, compare within a panel)'" % len(full),
-              "set style data histograms", "set style histogram clustered gap 1",
-              "set style fill solid 0.8 border -1", "set key top left font ',8'",
-              "set ylabel 'pages/s'", "set yrange [0:*]"]
-        for i, b in enumerate(full):
-            gp.append("set title '%s'" % b)
-            gp.append("plot " + ", ".join(
-                "'%s' index %d using %d%s title '%s'" % (
-                    dat, i, k + 2, ":xtic(1)" if k == 0 else "", label)
-                for k, (_, label) in enumerate(DP_MODES)))
-        gp.append("unset multiplot")
-        if gnuplot("\n".join(gp) + "\n"):
+        plot = ", ".join("'%s' index %%d using %d%s title '%s'" % (
+            dat, k + 2, ":xtic(1)" if k == 0 else "", label)
+            for k, (_, label) in enumerate(DP_MODES))
+        if multiplot(png, full, "Demand paging rate (median pages/s; TCG, compare within a panel)",
+                     ["set key below font ',9' maxrows 3", "set ylabel 'pages/s'", "set yrange [0:*]"],
+                     lambda i: "plot " + plot.replace("%d", str(i))):
             made.append(png)
     # Post-copy fault latency histograms at 50 us, summed over the repeats.
     pcb = [b for b in full if rep.sel(b, "postcopy")]
@@ -450,19 +468,11 @@ def plots(rep, full, outdir):
                     f.write("%d \"%d\" %d %d\n" % (i, 0 if i == 0 else 1 << i, a, c))
                 f.write("\n\n")
         png = os.path.join(outdir, "bench-postcopy-latency.png")
-        gp = ["set terminal pngcairo size %d,500 noenhanced" % (500 * len(pcb)),
-              "set output '%s'" % png,
-              "set multiplot layout 1,%d title 'Post-copy fault latency at 50 us fetch latency (all repeats)'" % len(pcb),
-              "set style data histograms", "set style histogram clustered gap 1",
-              "set style fill solid 0.8 border -1", "set xtics rotate by -45 font ',8'",
-              "set xlabel 'us (log2 buckets, lower bound)'", "set ylabel 'faults'",
-              "set logscale y", "set yrange [0.5:*]"]
-        for i, b in enumerate(pcb):
-            gp.append("set title '%s'" % b)
-            gp.append("plot '%s' index %d using 3:xtic(2) title 'kvm-userfault', '' index %d using 4 title 'userfaultfd'"
-                      % (dat, i, i))
-        gp.append("unset multiplot")
-        if gnuplot("\n".join(gp) + "\n"):
+        if multiplot(png, pcb, "Post-copy fault latency at 50 us fetch latency (all repeats)",
+                     ["set xtics rotate by -45 font ',8'", "set xlabel 'us (log2 buckets, lower bound)'",
+                      "set ylabel 'faults'", "set logscale y", "set yrange [0.5:*]"],
+                     lambda i: "plot '%s' index %d using 3:xtic(2) title 'kvm-userfault', "
+                               "'' index %d using 4 title 'userfaultfd'" % (dat, i, i)):
             made.append(png)
     return made
 
@@ -497,26 +507,16 @@ def main():
     rep.p("hardware figures; compare modes within one boot (ratios).")
     rep.p()
     body_at = len(rep.out)
-    rep.p("## 1. Demand paging rate (demand_paging_test)")
-    rep.p()
-    for b in full:
-        demand_paging(rep, b, summary)
-    rep.p("## 2. HugeTLB fetch granularity (userfault_perf_test -c hugetlb)")
-    rep.p()
-    for b in full:
-        hugetlb(rep, b, summary)
-    rep.p("## 3. Tracking memory (userfault_perf_test -c tracking)")
-    rep.p()
-    for b in full:
-        tracking(rep, b, summary)
-    rep.p("## 4. KVM_PRE_FAULT_MEMORY (userfault_perf_test -c prefault)")
-    rep.p()
-    for b in full:
-        prefault(rep, b, summary)
-    rep.p("## 5. Post-copy migration end to end (postcopy_migration_test)")
-    rep.p()
-    for b in full:
-        postcopy(rep, b, summary)
+    for title, section in (
+            ("1. Demand paging rate (demand_paging_test)", demand_paging),
+            ("2. HugeTLB fetch granularity (userfault_perf_test -c hugetlb)", hugetlb),
+            ("3. Tracking memory (userfault_perf_test -c tracking)", tracking),
+            ("4. KVM_PRE_FAULT_MEMORY (userfault_perf_test -c prefault)", prefault),
+            ("5. Post-copy migration end to end (postcopy_migration_test)", postcopy)):
+        rep.p("## " + title)
+        rep.p()
+        for b in full:
+            section(rep, b, summary)
     rep.p("## 6. Zero cost when unused (patched kernel vs unpatched base)")
     rep.p()
     for b in boots:

@@ -174,13 +174,20 @@ for b in $boots; do
 		-k "$image" -A "$append" -f "$tmp/bench.cmds" \
 		-f "$S/guest/bench-run" "$arch" 'sh /bench-run' &
 	vm=$!
-	# Progress: the run that has started last.
+	# Progress: the run that has started last, on one line on a terminal.
+	shown=
 	while kill -0 $vm 2>/dev/null; do
 		sleep 5
 		line=$(tr -d '\r' <"$log" 2>/dev/null | grep -a '^@@BENCH-START' | tail -n1 || true)
-		[ -z "$line" ] || printf '\r\033[K   %s: %s' "$b" "${line#@@BENCH-START }" >&2
+		[ -n "$line" ] && [ "$line" != "$shown" ] || continue
+		shown=$line
+		if [ -t 2 ]; then
+			printf '\r\033[K   %s: %s' "$b" "${line#@@BENCH-START }" >&2
+		else
+			printf '   %s: %s\n' "$b" "${line#@@BENCH-START }" >&2
+		fi
 	done
-	printf '\r\033[K' >&2
+	[ ! -t 2 ] || printf '\r\033[K' >&2
 	wait $vm || { warn "$b: some runs failed or the VM did not finish (console: $log)"; rc=1; }
 	step "bench $b"
 done
