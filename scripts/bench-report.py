@@ -489,7 +489,9 @@ def main():
         kernels[boot] = kernel
         samples += s
         problems += p
-    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    # The date of the runs: when the last console was written.
+    stamp = max([os.path.getmtime(l) for l in logs if os.path.exists(l)] or [0])
+    now = datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc).isoformat(timespec="seconds")
     doc = {"date": now, "command": "make bench", "kernels": kernels,
            "env": {k: os.environ[k] for k in ("BENCH_REPS", "BENCH_ZERO_REPS", "BENCH_DP_MEM")
                    if k in os.environ},
