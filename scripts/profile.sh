@@ -14,7 +14,7 @@ APPEND), run COMMAND (in /selftests) under 'perf record -a -F 499', then
 print the share of samples per group (of the samples perf report lists)
 and the TOP (default 25) symbols.
 QEMU has no PMU under TCG: the samples are cpu-clock (timer) samples.
-Time that the nested guest (L2) runs shows as the KVM entry/exit symbols.
+perf runs in the guest kernel (L1) and does not see inside the nested guest.
 USAGE
 	exit "${1:-0}"
 }
