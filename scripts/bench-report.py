@@ -54,8 +54,9 @@ def parse(log):
             cur["secs"] = int(f.get("secs", 0))
             samples.append(finish(cur))
             if cur["rc"] not in (0, 4):
-                problems.append("%s: %s failed (rc %d): %s" %
-                                (boot, cur["id"], cur["rc"], cur["cmd"]))
+                problems.append("%s: %s failed (rc %d): %s%s" %
+                                (boot, cur["id"], cur["rc"], cur["cmd"],
+                                 "".join("\n  " + l for l in cur["failure"])))
             cur = None
         elif cur:
             cur["lines"].append(line)

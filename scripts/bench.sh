@@ -48,15 +48,8 @@ done
 case "$dp_mem" in *[!0-9MKG]*) die "BENCH_DP_MEM: a size such as 8M" ;; esac
 
 S=$TOP/scripts
-t0=$(date +%s)
 mkdir -p "$BUILD/logs" "$BUILD/results"
-timing=$BUILD/logs/bench-timing.txt
-: >"$timing"
-step() {
-	local t=$(date +%s)
-	printf '%-28s %5d s\n' "$1" $((t - ${last:-$t0})) | tee -a "$timing" >&2
-	last=$t
-}
+timing_start "$BUILD/logs/bench-timing.txt"
 
 [ -n "$nodeps" ] || "$S/install-deps.sh"
 "$S/prepare-tree.sh"
@@ -148,7 +141,7 @@ for b in $boots; do
 	arch=${b%%-*}
 	arch_vars "$arch"
 	image=$IMAGE
-	set=full zero= accel= append=
+	set=full zero= append=$VM_APPEND
 	case $b in
 	x86_64-tdp | arm64) zero=1 ;;
 	esac
@@ -159,18 +152,11 @@ for b in $boots; do
 		;;
 	x86_64-shadow) append=kvm_amd.npt=0 ;;
 	esac
-	case $arch in
-	x86_64)
-		# As in tests/x86_64.list: single-threaded TCG for nested SVM.
-		accel=tcg,thread=single
-		[ -n "$append" ] || append=kvm_amd.npt=1
-		;;
-	esac
 	cmds "$arch" "$set" $zero >"$tmp/bench.cmds"
 	log=$BUILD/logs/bench-$b.log
 	logs="$logs $log"
 	msg "$b: $(grep -c . "$tmp/bench.cmds") runs"
-	QEMU_ACCEL=${QEMU_ACCEL:-$accel} "$S/vm.sh" -q -t 2400 -l "$log" \
+	QEMU_ACCEL=${QEMU_ACCEL:-$VM_ACCEL} "$S/vm.sh" -q -t 2400 -l "$log" \
 		-k "$image" -A "$append" -f "$tmp/bench.cmds" \
 		-f "$S/guest/bench-run" "$arch" 'sh /bench-run' &
 	vm=$!
@@ -194,5 +180,5 @@ done
 
 python3 "$S/bench-report.py" "$BUILD/results" $logs || rc=1
 step "report"
-printf '%-28s %5d s\n' total $(($(date +%s) - t0)) | tee -a "$timing" >&2
+step_total
 exit $rc

@@ -43,16 +43,6 @@ if [ ! -f "$IMAGE" ] || [ ! -f "$INITRAMFS" ] ||
 	"$S/build.sh" "$1"
 fi
 
-append=
-accel=
-case "$1" in
-x86_64)
-	# As in tests/x86_64.list: TDP, and single-threaded TCG.
-	append=kvm_amd.npt=1
-	accel=tcg,thread=single
-	;;
-esac
-
 mkdir -p "$BUILD/results" "$BUILD/logs"
 log=$BUILD/logs/demo-$1.log
 json=$BUILD/results/demo-$1.json
@@ -63,7 +53,7 @@ cmd="$cmd echo @@DEMO-RUN recovery; $test $args -r -j -P || echo @@DEMO-FAIL rec
 
 msg "booting $1 for the post-copy migration demo ($args)"
 rc=0
-QEMU_ACCEL=${QEMU_ACCEL:-$accel} "$S/vm.sh" -t 1800 -l "$log" -A "$append" \
+QEMU_ACCEL=${QEMU_ACCEL:-$VM_ACCEL} "$S/vm.sh" -t 1800 -l "$log" -A "$VM_APPEND" \
 	"$1" "$cmd" | python3 -u -c '
 import sys
 for line in sys.stdin:

@@ -32,6 +32,25 @@ die() { echo "ERROR: $*" >&2; exit 1; }
 
 JOBS=${JOBS:-$(($(nproc) + 1))}
 
+# Step timing for the long jobs: timing_start FILE once, 'step NAME' after
+# each step and step_total at the end print "NAME  N s" to stderr and FILE.
+timing_start() {
+	TIMING_FILE=$1
+	TIMING_T0=$(date +%s)
+	TIMING_LAST=$TIMING_T0
+	mkdir -p "$(dirname "$1")"
+	: >"$1"
+}
+step() {
+	local t
+	t=$(date +%s)
+	printf '%-28s %5d s\n' "$1" $((t - TIMING_LAST)) | tee -a "$TIMING_FILE" >&2
+	TIMING_LAST=$t
+}
+step_total() {
+	printf '%-28s %5d s\n' total $(($(date +%s) - TIMING_T0)) | tee -a "$TIMING_FILE" >&2
+}
+
 # check_arch ARCH: accept only the architectures this project builds.
 check_arch() {
 	case "${1:-}" in
@@ -56,12 +75,19 @@ arch_vars() {
 		CROSS=
 		IMAGE=$OBJ/arch/x86/boot/bzImage
 		SELFTEST_ARCH=x86_64
+		# How the demo, bench and profile boots run, as tests/x86_64.list
+		# does: TDP, and single-threaded TCG (nested SVM is unreliable
+		# under multi-threaded TCG, see there).
+		VM_APPEND=kvm_amd.npt=1
+		VM_ACCEL=tcg,thread=single
 		;;
 	arm64)
 		KARCH=arm64
 		CROSS=aarch64-linux-gnu-
 		IMAGE=$OBJ/arch/arm64/boot/Image
 		SELFTEST_ARCH=arm64
+		VM_APPEND=
+		VM_ACCEL=
 		;;
 	esac
 }

@@ -53,7 +53,7 @@ $perf report -i /tmp/perf.data --stdio --no-children --sort comm,dso,sym 2>/dev/
 echo @@PROFILE-END
 EOF
 log=$BUILD/logs/profile.log
-QEMU_ACCEL=${QEMU_ACCEL:-tcg,thread=single} "$TOP/scripts/vm.sh" -q -t 900 -l "$log" \
+QEMU_ACCEL=${QEMU_ACCEL:-$VM_ACCEL} "$TOP/scripts/vm.sh" -q -t 900 -l "$log" \
 	-A "$append" -f "$tmp/perf.tgz" -f "$tmp/profile" x86_64 'sh /profile'
 python3 - "$log" "$top" <<'PY'
 import re, sys

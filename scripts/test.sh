@@ -27,15 +27,8 @@ shift $((OPTIND - 1))
 arches=${*:-x86_64 arm64}
 for a in $arches; do check_arch "$a"; done
 
-t0=$(date +%s)
 mkdir -p "$BUILD/logs" "$BUILD/results"
-timing=$BUILD/logs/test-timing.txt
-: >"$timing"
-step() {
-	local t=$(date +%s)
-	printf '%-28s %5d s\n' "$1" $((t - ${last:-$t0})) | tee -a "$timing" >&2
-	last=$t
-}
+timing_start "$BUILD/logs/test-timing.txt"
 
 [ -n "$nodeps" ] || "$TOP/scripts/install-deps.sh"
 "$TOP/scripts/prepare-tree.sh"
@@ -57,5 +50,5 @@ for a in $arches; do
 	"$TOP/scripts/run-tests.sh" "$a" || true
 	step "tests $a"
 done
-printf '%-28s %5d s\n' total $(($(date +%s) - t0)) | tee -a "$timing" >&2
+step_total
 "$TOP/scripts/summary.sh" $taps
