@@ -9,8 +9,11 @@ usage() {
 usage: $0 [-L LIST] [-h] ARCH [BOOT...]
 Boot ARCH once per '@boot NAME [qemu-accel=ACCEL] [APPEND...]' line of the
 list (default tests/ARCH.list; only the named BOOTs if given), run its tests in
-the guest, write build/results/NAME.tap and build/logs/NAME.log.
+the guest, write build/results/NAME.tap and build/logs/NAME.log. An
+'@only BOOT...' line limits the lines after it to those boots, up to the next
+'@only' line; a bare '@only' gives them back to every boot.
 Exit status: 0 if every test of every boot passed or skipped.
+Environment: KERNEL_IMAGE boots that kernel image instead of build/obj-ARCH's.
 USAGE
 	exit "${1:-0}"
 }
@@ -31,8 +34,21 @@ shift
 [ -f "$list" ] || die "no test list $list"
 
 mkdir -p "$BUILD/results" "$BUILD/logs"
-# The VM gets the sum of the per-test timeouts plus time to boot.
-budget=$(awk '$1 ~ /^[0-9]+$/ { s += $1 } END { print s + 180 }' "$list")
+
+# boot_list LIST BOOT: the lines of LIST that BOOT runs ('@only' filtering).
+boot_list() {
+	awk -v boot="$2" '
+	/^@only([[:space:]]|$)/ {
+		n = split($0, w)
+		limited = n > 1
+		mine = 0
+		for (i = 2; i <= n; i++)
+			if (w[i] == boot)
+				mine = 1
+		next
+	}
+	/^@/ || !limited || mine' "$1"
+}
 
 status=0
 boots=$(sed -n 's/^@boot[[:space:]]\+//p' "$list")
@@ -55,12 +71,18 @@ while read -r name append; do
 	append=${args# }
 	log=$BUILD/logs/$name.log
 	tap=$BUILD/results/$name.tap
-	msg "boot $name ($ARCH_NAME${append:+, $append}): $(grep -c '^[0-9]' "$list") tests, VM timeout ${budget}s, log $log"
+	blist=$BUILD/lists/$name/$(basename "$list")
+	mkdir -p "$(dirname "$blist")"
+	boot_list "$list" "$name" >"$blist"
+	# The VM gets the sum of the per-test timeouts plus time to boot.
+	budget=$(awk '$1 ~ /^[0-9]+$/ { s += $1 } END { print s + 180 }' "$blist")
+	msg "boot $name ($ARCH_NAME${append:+, $append}): $(grep -c '^[0-9]' "$blist") tests, VM timeout ${budget}s, log $log"
 	start=$(date +%s)
 	set +e
 	QEMU_ACCEL=${accel:-${QEMU_ACCEL:-}} \
-		"$TOP/scripts/vm.sh" -q -t "$budget" -l "$log" -f "$list" \
-		${append:+-A "$append"} "$ARCH_NAME" "run-list /$(basename "$list")"
+		"$TOP/scripts/vm.sh" -q -t "$budget" -l "$log" -f "$blist" \
+		${KERNEL_IMAGE:+-k "$KERNEL_IMAGE"} \
+		${append:+-A "$append"} "$ARCH_NAME" "run-list /$(basename "$blist")"
 	vrc=$?
 	set -e
 	case $vrc in
@@ -69,7 +91,7 @@ while read -r name append; do
 	*) vmstatus= ;;
 	esac
 	python3 "$TOP/scripts/console2tap.py" --vm-status "$vmstatus" \
-		"$log" "$list" "$name" >"$tap"
+		"$log" "$blist" "$name" >"$tap"
 	sed -n '/^\(not \)\?ok /p' "$tap" | sed 's/^/    /' >&2
 	grep -q '^not ok' "$tap" && status=1
 	msg "boot $name done in $(($(date +%s) - start)) s"
