@@ -278,7 +278,7 @@ def prefault(rep, boot, summary):
     if not rep.json_vals(boot, "prefault", "total_ms"):
         sk = [s for s in rep.samples if s["boot"] == boot and s["section"] == "prefault"]
         if sk and all(s["rc"] == 4 for s in sk):
-            rep.p("### KVM_PRE_FAULT_MEMORY, %s: skipped (needs TDP on x86)" % boot)
+            rep.p("### KVM_PRE_FAULT_MEMORY, %s: skipped (no KVM_PRE_FAULT_MEMORY)" % boot)
             rep.p()
         return
     pages = rep.json_vals(boot, "prefault", "pages")[0]
