@@ -13,12 +13,13 @@ SHELL := /bin/bash
 	selftests initramfs clean
 
 help:
-	@echo "make test                   build and run every test list (x86_64 TDP and"
-	@echo "                            shadow, arm64); prints 'N passed, N failed, N skipped'"
+	@echo "make test                   build and run every test list (x86_64 TDP,"
+	@echo "                            shadow, legacy TDP; arm64); prints the counts"
 	@echo "make demo [ARCH=arm64]      the main job: post-copy migration, KVM userfault"
 	@echo "                            vs userfaultfd; build/results/demo-ARCH.{json,png}"
 	@echo "make bench [BOOTS='..']     KVM userfault vs userfaultfd, patched vs base kernel;"
 	@echo "                            build/results/bench.{json,md} and bench-*.png"
+	@echo "  CLOCK=icount (bench, demo, vm): guest clocks count instructions"
 	@echo "make vm ARCH=.. RUN='cmd'   boot ARCH's kernel, run cmd, pass its exit code back"
 	@echo "                            (APPEND='kvm_amd.npt=0' adds kernel args; V=1 shows"
 	@echo "                            the whole boot log, else warnings and errors only)"

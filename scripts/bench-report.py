@@ -494,6 +494,7 @@ def main():
     stamp = max([os.path.getmtime(l) for l in logs if os.path.exists(l)] or [0])
     now = datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc).isoformat(timespec="seconds")
     doc = {"date": now, "command": "make bench", "kernels": kernels,
+           "clock": os.environ.get("CLOCK", "wall"),
            "env": {k: os.environ[k] for k in ("BENCH_REPS", "BENCH_ZERO_REPS", "BENCH_DP_MEM")
                    if k in os.environ},
            "samples": samples, "problems": problems}
@@ -506,6 +507,9 @@ def main():
     rep.p()
     rep.p("`make bench`, %s. Kernels: %s." % (now, ", ".join(
         "%s %s" % (b, kernels[b]) for b in boots)))
+    if os.environ.get("CLOCK", "wall") == "icount":
+        rep.p("Clock: QEMU icount (-icount shift=0,sleep=off): guest time counts")
+        rep.p("instructions, 1 ns each; it measures path length, not hardware costs.")
     rep.p("Every run is in a nested guest under QEMU TCG: absolute figures are not")
     rep.p("hardware figures; compare modes within one boot (ratios).")
     rep.p()

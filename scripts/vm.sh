@@ -16,7 +16,9 @@ with sh in /selftests, print the console and exit with COMMAND's status.
   -q         do not echo the console (the log still gets it)
   -t SECS    kill the VM after SECS seconds (default 600); status 124
 Exit status: COMMAND's, 124 on timeout, 125 if the guest never reported one.
-Environment: QEMU_SMP (2), QEMU_MEM (2G), QEMU_ACCEL (tcg,thread=multi).
+Environment: QEMU_SMP (2), QEMU_MEM (2G), QEMU_ACCEL (tcg,thread=multi),
+CLOCK (wall; icount: the guest's clocks count instructions, 1 ns each, with
+QEMU's -icount shift=0,sleep=off, which needs single-threaded TCG).
 USAGE
 	exit "${1:-0}"
 }
@@ -58,6 +60,17 @@ smp=${QEMU_SMP:-2}
 mem=${QEMU_MEM:-2G}
 accel=${QEMU_ACCEL:-tcg,thread=multi}
 [ -n "$accel" ] || accel=tcg,thread=multi
+icount=()
+case "${CLOCK:-wall}" in
+wall) ;;
+icount)
+	# The instruction counter is per QEMU, so all vCPUs run in one thread.
+	accel=${accel//thread=multi/thread=single}
+	case "$accel" in *thread=single*) ;; *) accel="$accel,thread=single" ;; esac
+	icount=(-icount shift=0,sleep=off)
+	;;
+*) die "CLOCK=$CLOCK: use wall or icount" ;;
+esac
 case "$ARCH_NAME" in
 x86_64)
 	qemu=(qemu-system-x86_64 -M q35 -cpu max)
@@ -70,7 +83,7 @@ arm64)
 	;;
 esac
 command -v "${qemu[0]}" >/dev/null || die "${qemu[0]} not found: run scripts/install-deps.sh"
-qemu+=(-accel "$accel" -smp "$smp" -m "$mem" -display none -monitor none
+qemu+=(-accel "$accel" "${icount[@]}" -smp "$smp" -m "$mem" -display none -monitor none
 	-serial stdio -no-reboot -kernel "$IMAGE" -initrd "$tmp/initrd.gz"
 	-append "console=$console panic=-1 oops=panic$append")
 
