@@ -13,7 +13,6 @@ the guest, write build/results/NAME.tap and build/logs/NAME.log. An
 '@only BOOT...' line limits the lines after it to those boots, up to the next
 '@only' line; a bare '@only' gives them back to every boot.
 Exit status: 0 if every test of every boot passed or skipped.
-Environment: KERNEL_IMAGE boots that kernel image instead of build/obj-ARCH's.
 USAGE
 	exit "${1:-0}"
 }
@@ -81,7 +80,6 @@ while read -r name append; do
 	set +e
 	QEMU_ACCEL=${accel:-${QEMU_ACCEL:-}} \
 		"$TOP/scripts/vm.sh" -q -t "$budget" -l "$log" -f "$blist" \
-		${KERNEL_IMAGE:+-k "$KERNEL_IMAGE"} \
 		${append:+-A "$append"} "$ARCH_NAME" "run-list /$(basename "$blist")"
 	vrc=$?
 	set -e
