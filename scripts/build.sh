@@ -8,7 +8,8 @@ usage() {
 	cat <<USAGE
 usage: $0 [-h] ARCH
 Build kernel (debug fragment included if ARCH is in \$DEBUG_ARCHES,
-default "$DEFAULT_DEBUG_ARCHES"), selftests and initramfs for ARCH.
+default "$DEFAULT_DEBUG_ARCHES"), selftests, QEMU (x86_64) and initramfs
+for ARCH.
 USAGE
 	exit "${1:-0}"
 }
@@ -25,4 +26,7 @@ check_arch "$1"
 
 "$TOP/scripts/build-kernel.sh" "$1"
 "$TOP/scripts/build-selftests.sh" "$1"
+# The x86_64 guests also run QEMU with vmm/qemu/patches (QEMU's own
+# migration-test inside the patched kernel).
+[ "$1" != x86_64 ] || "$TOP/scripts/build-qemu.sh"
 "$TOP/scripts/make-initramfs.sh" "$1"

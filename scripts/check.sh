@@ -78,4 +78,23 @@ done
 if [ "$fail" = 0 ]; then
 	echo "check: $(echo "$want" | grep -c . || true) patches OK (apply to base, match build/linux, checkpatch --strict clean)"
 fi
-exit $fail
+
+# The QEMU series: the same checks with QEMU's own checkpatch.pl.
+kfail=$fail
+fail=0
+qwant=$(cd "$QEMU_PATCHES" && ls [0-9][0-9][0-9][0-9]-*.patch 2>/dev/null || true)
+qhave=$(grep -v '^[[:space:]]*\(#\|$\)' "$QEMU_PATCHES/series" || true)
+[ "$qwant" = "$qhave" ] || bad "vmm/qemu/patches/series does not list exactly the patch files in order"
+"$TOP/scripts/qemu-tree.sh"
+for p in $qwant; do
+	out=$(cd "$QEMU" && perl scripts/checkpatch.pl --mailback \
+		"$QEMU_PATCHES/$p" 2>&1) || true
+	if [ -n "$out" ]; then
+		bad "QEMU checkpatch: $p"
+		echo "$out" | sed 's/^/    /' >&2
+	fi
+done
+if [ "$fail" = 0 ]; then
+	echo "check: $(echo "$qwant" | grep -c . || true) QEMU patches OK (apply to base, match build/qemu, QEMU checkpatch clean)"
+fi
+[ "$kfail" = 0 ] && [ "$fail" = 0 ]

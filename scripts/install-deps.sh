@@ -22,7 +22,9 @@ done
 
 PKGS="build-essential gcc-aarch64-linux-gnu libc6-dev-arm64-cross flex bison
 bc libelf-dev libssl-dev cpio busybox-static ccache codespell xz-utils git
-python3 python3-ply python3-git perl rsync kmod qemu-system-x86 qemu-system-arm gnuplot-nox"
+python3 python3-ply python3-git perl rsync kmod qemu-system-x86 qemu-system-arm gnuplot-nox
+dpkg-dev meson ninja-build libglib2.0-dev libpixman-1-dev libfdt-dev seabios
+ipxe-qemu"
 
 SUDO=
 if [ "$(id -u)" != 0 ]; then
@@ -36,10 +38,31 @@ for p in $PKGS; do
 		missing="$missing $p"
 done
 
+# vmm/qemu pins Debian's QEMU source package: 'apt-get source' needs a
+# deb-src entry for bookworm.
+srclist=/etc/apt/sources.list.d/kvm-uf-debian-src.sources
 updated=
+if ! grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	msg "adding deb-src entries for bookworm ($srclist)"
+	$SUDO tee "$srclist" >/dev/null <<SRC
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	$SUDO apt-get update -qq
+	updated=1
+fi
 if [ -n "$missing" ]; then
 	msg "installing:$missing"
-	$SUDO apt-get update -qq
+	[ -n "$updated" ] || $SUDO apt-get update -qq
 	updated=1
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
 		--no-install-recommends $missing >/dev/null

@@ -8,6 +8,11 @@ CACHE=${KVM_UF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-uf}
 LINUX=$BUILD/linux
 PATCHES=$TOP/kernel/patches
 CONFIGS=$TOP/kernel/configs
+# The QEMU series (vmm/qemu): its pinned base, patches, git tree and build.
+QEMU_CONF=$TOP/vmm/qemu/base.conf
+QEMU_PATCHES=$TOP/vmm/qemu/patches
+QEMU=$BUILD/qemu
+QEMU_OBJ=$BUILD/obj-qemu
 
 export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-6G}
@@ -97,24 +102,25 @@ kmake() {
 		CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" "$@"
 }
 
-# series_tree: apply kernel/patches/series to the 'base' tag of build/linux in
-# a scratch index and print the resulting tree id; fail naming the first patch
-# that does not apply.
+# series_tree [TREE PATCHES]: apply PATCHES/series (default: kernel/patches)
+# to the 'base' tag of TREE (default: build/linux) in a scratch index and
+# print the resulting tree id; fail naming the first patch that does not
+# apply.
 series_tree() {
-	local idx p out
+	local tree=${1:-$LINUX} pdir=${2:-$PATCHES} idx p out
 	idx=$(mktemp)
-	GIT_INDEX_FILE=$idx git -C "$LINUX" read-tree base
+	GIT_INDEX_FILE=$idx git -C "$tree" read-tree base
 	while read -r p; do
 		case "$p" in "" | "#"*) continue ;; esac
-		[ -f "$PATCHES/$p" ] || { rm -f "$idx"; die "kernel/patches/series names missing patch $p"; }
-		if ! out=$(GIT_INDEX_FILE=$idx git -C "$LINUX" apply --cached \
-			"$PATCHES/$p" 2>&1); then
+		[ -f "$pdir/$p" ] || { rm -f "$idx"; die "${pdir#"$TOP"/}/series names missing patch $p"; }
+		if ! out=$(GIT_INDEX_FILE=$idx git -C "$tree" apply --cached \
+			"$pdir/$p" 2>&1); then
 			rm -f "$idx"
 			echo "$out" | sed 's/^/    /' >&2
-			die "kernel/patches/$p does not apply to the base: fix or drop it (see above)"
+			die "${pdir#"$TOP"/}/$p does not apply to the base: fix or drop it (see above)"
 		fi
-	done <"$PATCHES/series"
-	GIT_INDEX_FILE=$idx git -C "$LINUX" write-tree
+	done <"$pdir/series"
+	GIT_INDEX_FILE=$idx git -C "$tree" write-tree
 	rm -f "$idx"
 }
 

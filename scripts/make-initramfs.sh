@@ -8,7 +8,8 @@ usage() {
 	cat <<USAGE
 usage: $0 [-h] ARCH
 Make build/initramfs-ARCH.cpio.gz: busybox-static, scripts/guest/*, and
-the (stripped) selftests from build/selftests-ARCH under /selftests.
+the (stripped) selftests from build/selftests-ARCH under /selftests;
+for x86_64 also QEMU from build/obj-qemu (scripts/stage-qemu.sh).
 USAGE
 	exit "${1:-0}"
 }
@@ -36,6 +37,11 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,selftests}
 cp "$busybox" "$root/bin/busybox"
 cp "$TOP/scripts/guest/init" "$root/init"
 cp "$TOP/scripts/guest/run-list" "$root/bin/run-list"
+if [ "$1" = x86_64 ]; then
+	# QEMU with vmm/qemu/patches, for tests/x86_64.list's migration-test.
+	"$TOP/scripts/stage-qemu.sh" "$root"
+	cp "$TOP/scripts/guest/qemu-migration-test" "$root/bin/"
+fi
 # Test programs: every executable the selftests build produced.
 find "$SELFTESTS" -type f -perm -u+x ! -name '*.o' ! -name '*.sh' -print0 |
 	while IFS= read -r -d '' f; do
