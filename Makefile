@@ -10,7 +10,7 @@ S := scripts
 SHELL := /bin/bash
 
 .PHONY: help test demo bench vm check bisect export tree reset-tree deps build kernel \
-	selftests initramfs clean
+	selftests initramfs clean qemu qemu-export qemu-tree qemu-reset-tree
 
 help:
 	@echo "make test                   build and run every test list (x86_64 TDP,"
@@ -30,6 +30,10 @@ help:
 	@echo "make reset-tree             re-apply kernel/patches onto base in build/linux"
 	@echo "make build ARCH=..          kernel + selftests + initramfs for ARCH"
 	@echo "make deps                   install missing Debian packages"
+	@echo "make qemu                   build QEMU 7.2 + vmm/qemu/patches (build/obj-qemu)"
+	@echo "make qemu-export            build/qemu commits -> vmm/qemu/patches"
+	@echo "make qemu-tree              create/verify build/qemu (base + series)"
+	@echo "make qemu-reset-tree        re-apply vmm/qemu/patches onto base in build/qemu"
 
 test:
 	$(S)/test.sh
@@ -65,6 +69,18 @@ reset-tree:
 
 deps:
 	$(S)/install-deps.sh
+
+qemu:
+	$(S)/install-deps.sh && $(S)/build-qemu.sh
+
+qemu-export:
+	$(S)/qemu-export.sh
+
+qemu-tree:
+	$(S)/qemu-tree.sh
+
+qemu-reset-tree:
+	$(S)/qemu-tree.sh -f
 
 build:
 	$(S)/build.sh $(ARCH)

@@ -32,3 +32,14 @@ for f in /usr/share/seabios/bios-256k.bin /usr/share/seabios/vgabios-stdvga.bin 
 	[ -f "$f" ] || die "no $f: run scripts/install-deps.sh"
 	cp -L "$f" "$root/qemu/share/"
 done
+# migration-test's guest, a boot sector that writes to every page of
+# 1..100 MiB in a loop, for the QEMU-to-QEMU post-copy of
+# scripts/guest/qemu-postcopy-bench.
+python3 - "$QEMU/tests/migration/i386/a-b-bootblock.h" "$root/qemu/share/bootsect" <<'PY'
+import re, sys
+src = open(sys.argv[1]).read()
+body = src[src.index("{") + 1:src.index("}")]
+data = bytes(int(b, 16) for b in re.findall(r"0x([0-9a-fA-F]{2})", body))
+assert len(data) == 512, len(data)
+open(sys.argv[2], "wb").write(data)
+PY
