@@ -307,6 +307,25 @@ def prefault(rep, boot, summary):
     rep.p()
 
 
+def huge(rep, boot, summary):
+    share = rep.json_vals(boot, "huge", "share_pct", mode="share")
+    if not share:
+        return
+    ranges = rep.json_vals(boot, "huge", "ranges", mode="share")[0]
+    pushed = rep.json_vals(boot, "huge", "pushed_pct", mode="share")[0]
+    ratio = rep.json_vals(boot, "huge", "ratio", mode="reads")
+    rep.p("### Huge mappings while KVM_MEM_USERFAULT is on, %s: %d 2 MiB ranges" % (boot, ranges))
+    rep.p()
+    rep.p("| | |")
+    rep.p("|---|---|")
+    rep.p("| ranges mapped huge while on, %d%% pushed before the touch (%%) | %s |"
+          % (pushed, spread(share, "%.1f")))
+    rep.p("| random reads, 4 KiB while on / huge while on | %s |" % spread(ratio, "%.2fx"))
+    rep.p()
+    summary.append((boot, "huge mappings while on (%% of ranges, %d%% pushed)" % pushed,
+                    spread(share, "%.1f"), "-", "-"))
+
+
 PC_ROWS = [("postcopy time (ms)", "postcopy_time_ms", "%.0f"),
            ("total time (ms)", "total_time_ms", "%.0f"),
            ("fault latency avg (us)", "fault_latency_avg_us", "%.0f"),
@@ -519,7 +538,8 @@ def main():
             ("2. HugeTLB fetch granularity (userfault_perf_test -c hugetlb)", hugetlb),
             ("3. Tracking memory (userfault_perf_test -c tracking)", tracking),
             ("4. KVM_PRE_FAULT_MEMORY (userfault_perf_test -c prefault)", prefault),
-            ("5. Post-copy migration end to end (postcopy_migration_test)", postcopy)):
+            ("5. Post-copy migration end to end (postcopy_migration_test)", postcopy),
+            ("5b. Huge mappings while on (userfault_perf_test -c huge)", huge)):
         rep.p("## " + title)
         rep.p()
         for b in full:

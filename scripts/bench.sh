@@ -118,6 +118,7 @@ cmds() {
 			echo "hugetlb/link/r$r 180 userfault_perf_test -c hugetlb -j -b 32M -n 64 -l 50 -B 10000"
 			echo "tracking/r$r 120 userfault_perf_test -c tracking -j -b 1G"
 			echo "prefault/r$r 180 userfault_perf_test -c prefault -j -b 32M"
+			echo "huge/r$r 180 userfault_perf_test -c huge -j -b 32M -n 16384"
 			for lat in 0 50; do
 				for m in kvm-userfault userfaultfd; do
 					echo "postcopy/$m/l$lat/r$r 300 postcopy_migration_test -v 2 -b 64M -t 300 -l $lat -M $m -j"
