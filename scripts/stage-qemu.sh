@@ -8,7 +8,7 @@ set -eu
 
 [ $# = 1 ] || die "usage: $0 ROOT"
 root=$1
-obj=$BUILD/obj-qemu
+obj=$QEMU_OBJ
 bins=("$obj/qemu-system-x86_64" "$obj/tests/qtest/migration-test")
 for b in "${bins[@]}"; do
 	[ -x "$b" ] || die "no $b: run scripts/build-qemu.sh"
