@@ -9,14 +9,17 @@ TIMEOUT ?= 600
 S := scripts
 SHELL := /bin/bash
 
-.PHONY: help test demo bench vm check bisect export tree reset-tree deps build kernel \
+.PHONY: help test demo demo-selftest bench vm check bisect export tree reset-tree deps build kernel \
 	selftests initramfs clean qemu qemu-export qemu-tree qemu-reset-tree
 
 help:
 	@echo "make test                   build and run every test list (x86_64 TDP,"
 	@echo "                            shadow, legacy TDP; arm64); prints the counts"
-	@echo "make demo [ARCH=arm64]      the main job: post-copy migration, KVM userfault"
-	@echo "                            vs userfaultfd; build/results/demo-ARCH.{json,png}"
+	@echo "make demo [ARCH=arm64]      the main job: QEMU post-copy of a Linux guest,"
+	@echo "                            stock vs KVM userfault, +/- postcopy-preempt;"
+	@echo "                            build/results/qemu-demo-ARCH.{json,png}"
+	@echo "make demo-selftest [ARCH=..] post-copy between two selftest processes, KVM"
+	@echo "                            userfault vs userfaultfd; build/results/demo-ARCH.*"
 	@echo "make bench [BOOTS='..']     KVM userfault vs userfaultfd, patched vs base kernel;"
 	@echo "                            build/results/bench.{json,md} and bench-*.png"
 	@echo "  CLOCK=icount (bench, demo, vm): guest clocks count instructions"
@@ -40,6 +43,9 @@ test:
 
 demo:
 	$(S)/demo.sh $(ARCH)
+
+demo-selftest:
+	$(S)/demo-selftest.sh $(ARCH)
 
 bench:
 	$(S)/bench.sh $(BOOTS)

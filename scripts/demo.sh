@@ -1,6 +1,7 @@
 #!/bin/bash
-# The main job: a post-copy live migration in the patched kernel, once with
-# KVM userfault and once with userfaultfd alone, side by side.
+# The main job: QEMU post-copy live migration of a small Linux guest inside
+# the patched kernel, stock post-copy (userfaultfd alone) against post-copy
+# on KVM userfault, with and without postcopy-preempt, side by side.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -8,14 +9,19 @@ usage() {
 	cat <<USAGE
 usage: $0 [-h] ARCH
 Build what is missing, boot the patched ARCH kernel under QEMU and run
-postcopy_migration_test in it: with KVM userfault, with userfaultfd only
-(same settings), and with KVM userfault again with the connection dropped
-and recovered halfway. Prints both modes side by side and writes
-build/results/demo-ARCH.json and build/results/demo-ARCH.png (the fault
-latency histograms).
+scripts/guest/qemu-demo in it: our QEMU (vmm/qemu/patches) migrates a
+Linux guest (the non-debug kernel build, build/obj-ARCH-bench, with
+vmm/demo/workload.c as its /init) between two QEMUs over loopback through
+vmm/demo/delayproxy.c, in the four configurations stock, stock+preempt,
+uf, uf+preempt (DEMO_ROUNDS rounds, interleaved) and once per mode with
+the connection dropped and recovered. Prints the table, writes
+build/results/qemu-demo-ARCH.json (every sample) and
+build/results/qemu-demo-ARCH.png (the guest's throughput over time).
 
-Environment: DEMO_ARGS, the test's settings (default
-"-v 2 -b 64M -l 50 -t 300": 2 vCPUs, 64 MiB, 50 us fetch latency).
+Environment: DEMO_ROUNDS (3); QD_MEM (192M), QD_WL_MB (64), QD_DELAY_US
+(1000), QD_BW (0), QD_BEFORE, QD_PRECOPY, QD_AFTER (3 s each): see
+scripts/guest/qemu-demo. The selftest demo is scripts/demo-selftest.sh
+(make demo-selftest).
 USAGE
 	exit "${1:-0}"
 }
@@ -30,141 +36,84 @@ shift $((OPTIND - 1))
 [ $# = 1 ] || usage 2
 arch_vars "$1"
 S=$TOP/scripts
-
-args=${DEMO_ARGS:--v 2 -b 64M -l 50 -t 300}
-case "$args" in
-*[!-a-zA-Z0-9\ ]*) die "DEMO_ARGS: only options and numbers, please" ;;
+rounds=${DEMO_ROUNDS:-3}
+case "$rounds" in '' | *[!0-9]* | 0) die "DEMO_ROUNDS: a number >= 1, please" ;; esac
+case "$1" in
+x86_64) qemu_bin=qemu-system-x86_64 ;;
+arm64) qemu_bin=qemu-system-aarch64 ;;
 esac
 
-if [ ! -f "$IMAGE" ] || [ ! -f "$INITRAMFS" ] ||
-	[ ! -x "$SELFTESTS/postcopy_migration_test" ]; then
+timing_start "$BUILD/logs/qemu-demo-$1-timing.txt"
+if [ ! -f "$IMAGE" ] || [ ! -f "$INITRAMFS" ]; then
 	"$S/install-deps.sh"
 	"$S/prepare-tree.sh"
 	"$S/build.sh" "$1"
 fi
+zcat "$INITRAMFS" | cpio -it --quiet 2>/dev/null | grep -qx "qemu/bin/$qemu_bin" ||
+	die "$INITRAMFS has no QEMU ($qemu_bin): make demo needs QEMU with vmm/qemu/patches for $1"
+step "test kernel, QEMU"
+
+# The guest's kernel: the patched tree without the debug options.
+l2obj=$BUILD/obj-$1-bench
+(KVARIANT=bench "$S/build-kernel.sh" -D "$1")
+d=$BUILD/demo-$1
+mkdir -p "$d"
+case "$1" in
+x86_64) cp "$l2obj/arch/x86/boot/bzImage" "$d/l2-kernel" ;;
+arm64) cp "$l2obj/arch/arm64/boot/Image" "$d/l2-kernel" ;;
+esac
+"${CROSS}gcc" -O2 -Wall -static -pthread -o "$d/workload" "$TOP/vmm/demo/workload.c"
+"${CROSS}gcc" -O2 -Wall -static -o "$d/delayproxy" "$TOP/vmm/demo/delayproxy.c"
+"${CROSS}strip" "$d/workload" "$d/delayproxy"
+cat >"$d/l2-initramfs.list" <<LIST
+dir /dev 755 0 0
+nod /dev/console 600 0 0 c 5 1
+file /init $d/workload 755 0 0
+LIST
+"$l2obj/usr/gen_init_cpio" "$d/l2-initramfs.list" | gzip -9 >"$d/l2-initramfs.gz"
+step "guest kernel, workload"
+
+runs=
+for r in $(seq "$rounds"); do
+	runs="$runs stock:$r stock+preempt:$r uf:$r uf+preempt:$r"
+done
+runs="$runs stock+recovery:1 uf+recovery:1"
+env=
+for v in QD_MEM QD_WL_MB QD_DELAY_US QD_BW QD_BEFORE QD_PRECOPY QD_AFTER; do
+	val=${!v:-}
+	[ -z "$val" ] || env="$env $v=$val"
+	case "$val" in *[!0-9A-Za-z]*) die "$v: letters and digits only" ;; esac
+done
 
 mkdir -p "$BUILD/results" "$BUILD/logs"
-log=$BUILD/logs/demo-$1.log
-json=$BUILD/results/demo-$1.json
-png=$BUILD/results/demo-$1.png
-test=/selftests/postcopy_migration_test
-cmd="cd /; for m in kvm-userfault userfaultfd; do echo @@DEMO-RUN \$m; $test $args -M \$m -j -P || echo @@DEMO-FAIL \$m; done;"
-cmd="$cmd echo @@DEMO-RUN recovery; $test $args -r -j -P || echo @@DEMO-FAIL recovery"
-
-msg "booting $1 for the post-copy migration demo ($args)"
+log=$BUILD/logs/qemu-demo-$1.log
+msg "booting $1: $(echo $runs | wc -w) migrations of a Linux guest between two QEMUs"
+# x86_64: nested SVM needs single-threaded TCG, and a Linux guest only
+# gets its timer interrupts in time with one L1 vCPU (with two, its RCU
+# stalls).
+smp=2
+[ "$1" != x86_64 ] || smp=1
 rc=0
-QEMU_ACCEL=${QEMU_ACCEL:-$VM_ACCEL} "$S/vm.sh" -t 1800 -l "$log" -A "$VM_APPEND" \
-	"$1" "$cmd" | python3 -u -c '
-import sys
-for line in sys.stdin:
-    line = line.rstrip("\r\n")
-    if line.startswith("@@DEMO-RUN "):
-        print("\r\033[K==> running: " + line.split()[1], flush=True)
-    elif line.startswith("PROGRESS "):
-        print("\r\033[K   " + line[9:], end="", flush=True)
-    elif line.startswith("@@DEMO-FAIL "):
-        print("\r\033[K==> FAILED: " + line.split()[1], flush=True)
-print("\r\033[K", end="")
-' || rc=$?
+QEMU_SMP=${QEMU_SMP:-$smp} QEMU_ACCEL=${QEMU_ACCEL:-$VM_ACCEL} "$S/vm.sh" -q -t 5400 \
+	-l "$log" -A "$VM_APPEND loglevel=4" -f "$d/l2-kernel" -f "$d/l2-initramfs.gz" \
+	-f "$d/delayproxy" -f "$S/guest/qemu-demo" "$1" "$env sh /qemu-demo $runs" &
+vpid=$!
+# Follow the log: one line per migration.
+(tail -n +1 -F "$log" 2>/dev/null | while IFS= read -r l; do
+	l=${l%$'\r'}
+	case "$l" in
+	"@@QD begin "*) printf '%s' "==> ${l#@@QD begin }:" ;;
+	"@@QD progress "*) printf ' %s' "${l#@@QD progress }" ;;
+	"@@QD end "*) echo " -> ${l#@@QD end * * }" ;;
+	esac
+done) &
+fpid=$!
+wait $vpid || rc=$?
+sleep 1
+pkill -P $fpid 2>/dev/null || true
+kill $fpid 2>/dev/null || true
+step "migrations"
 
-python3 - "$log" "$json" "$png" "$1" "$args" <<'PY' || rc=1
-import datetime, json, re, subprocess, sys
-
-log, out, png, arch, args = sys.argv[1:]
-runs, name, fails, errors, tail = {}, None, [], [], 0
-for line in open(log, errors="replace"):
-    line = line.rstrip("\r\n")
-    if line.startswith("@@DEMO-RUN "):
-        name = line.split()[1]
-    elif line.startswith("@@DEMO-FAIL "):
-        fails.append(line.split()[1])
-    elif line.startswith("JSON ") and name:
-        runs[name] = json.loads(line[5:])
-    elif "Test Assertion Failure" in line:
-        tail = 5
-    elif tail:
-        tail -= 1
-        errors.append("%s: %s" % (name, line.strip()))
-kernel = ""
-m = re.search(r"@@VM-READY (\S+)", open(log, errors="replace").read())
-if m:
-    kernel = m.group(1)
-doc = {
-    "arch": arch,
-    "kernel": kernel,
-    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-    "settings": args,
-    "runs": runs,
-    "failed": fails,
-}
-json.dump(doc, open(out, "w"), indent=1)
-
-for e in errors[:20]:
-    print(e)
-missing = [r for r in ("kvm-userfault", "userfaultfd", "recovery") if r not in runs]
-if fails or missing:
-    print("demo FAILED: %s" % ", ".join(fails + ["no result for " + r for r in missing]))
-    print("console: " + log)
-    sys.exit(1)
-
-a, b = runs["kvm-userfault"], runs["userfaultfd"]
-rows = [
-    ("total time (ms)", "total_time_ms", "%.0f"),
-    ("postcopy time (ms)", "postcopy_time_ms", "%.0f"),
-    ("downtime (ms)", "downtime_ms", "%.0f"),
-    ("postcopy-requests", "postcopy_requests", "%d"),
-    ("pages demand-fetched", "pages_demand", "%d"),
-    ("pages pushed", "pages_pushed", "%d"),
-    ("redundant fetches", "pages_redundant", "%d"),
-    ("vCPU userfault exits", "userfault_exits", "%d"),
-    ("userfaultfd faults", "uffd_faults", "%d"),
-    ("fault latency avg (us)", "fault_latency_avg_us", "%.0f"),
-    ("fault latency p99 (us)", "fault_latency_p99_us", "%.0f"),
-    ("blocktime, all vCPUs (ms)", None, "%.0f"),
-    ("pages checked", "pages_checked", "%d"),
-    ("pages lost", "pages_lost", "%d"),
-    ("pages mismatched", "pages_mismatched", "%d"),
-]
-print()
-print("Post-copy migration, %s, kernel %s: %s (%d vCPUs, %d MiB %s, %d us fetch latency)"
-      % (arch, kernel, args, a["vcpus"], a["mem_mib"], a["backing"], a["latency_us"]))
-print("%-28s %15s %15s" % ("", "kvm-userfault", "userfaultfd"))
-for label, key, fmt in rows:
-    va = sum(a["blocktime_ms"]) if key is None else a[key]
-    vb = sum(b["blocktime_ms"]) if key is None else b[key]
-    print("%-28s %15s %15s" % (label, fmt % va, fmt % vb))
-r = runs["recovery"]
-print("recovery (kvm-userfault, connection dropped halfway): %d pages checked, %d lost, %d mismatched, postcopy %.0f ms"
-      % (r["pages_checked"], r["pages_lost"], r["pages_mismatched"], r["postcopy_time_ms"]))
-print("results: %s" % out)
-
-# Fault latency histograms, log2 microsecond buckets.
-dat = out[:-5] + ".dat"
-with open(dat, "w") as f:
-    for i, (x, y) in enumerate(zip(a["latency_hist_log2_us"], b["latency_hist_log2_us"])):
-        lo = 0 if i == 0 else 1 << i
-        f.write("%d \"%s\" %d %d\n" % (i, lo, x, y))
-gp = """set terminal pngcairo size 900,500 noenhanced
-set output '%s'
-set title 'Post-copy fault latency, %s (%s)'
-set xlabel 'fault latency, us (log2 buckets, lower bound)'
-set ylabel 'faults'
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
-set xtics rotate by -45
-plot '%s' using 3:xtic(2) title 'kvm-userfault', '' using 4 title 'userfaultfd'
-""" % (png, arch, args, dat)
-try:
-    subprocess.run(["gnuplot"], input=gp.encode(), check=True,
-                   stderr=subprocess.DEVNULL)
-except (OSError, subprocess.CalledProcessError):
-    gp = gp.replace("pngcairo", "png").replace(" noenhanced", "")
-    try:
-        subprocess.run(["gnuplot"], input=gp.encode(), check=True)
-    except (OSError, subprocess.CalledProcessError):
-        print("gnuplot failed: no %s" % png)
-        sys.exit(0)
-print("plot: %s" % png)
-PY
+python3 "$S/qemu-demo-report.py" "$log" "$BUILD/results/qemu-demo-$1" "$1" "$env" || rc=1
+step_total
 exit "$rc"
