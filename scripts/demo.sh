@@ -49,8 +49,15 @@ if [ ! -f "$IMAGE" ] || [ ! -f "$INITRAMFS" ]; then
 	"$S/prepare-tree.sh"
 	"$S/build.sh" "$1"
 fi
-zcat "$INITRAMFS" | cpio -it --quiet 2>/dev/null | grep -qx "qemu/bin/$qemu_bin" ||
-	die "$INITRAMFS has no QEMU ($qemu_bin): make demo needs QEMU with vmm/qemu/patches for $1"
+# QEMU with vmm/qemu/patches: in the x86_64 test initramfs already; for
+# arm64 cross-built, in an overlay archive.
+overlay=()
+if [ "$1" = arm64 ]; then
+	"$S/build-qemu-arm64.sh"
+	overlay=(-i "$BUILD/demo-arm64/qemu.cpio.gz")
+fi
+[ "$1" = arm64 ] || zcat "$INITRAMFS" | cpio -it --quiet 2>/dev/null | grep -qx "qemu/bin/$qemu_bin" ||
+	die "$INITRAMFS has no QEMU ($qemu_bin): run scripts/build.sh $1"
 step "test kernel, QEMU"
 
 # The guest's kernel: the patched tree without the debug options.
@@ -94,8 +101,9 @@ msg "booting $1: $(echo $runs | wc -w) migrations of a Linux guest between two Q
 smp=2
 [ "$1" != x86_64 ] || smp=1
 rc=0
+: >"$log"
 QEMU_SMP=${QEMU_SMP:-$smp} QEMU_ACCEL=${QEMU_ACCEL:-$VM_ACCEL} "$S/vm.sh" -q -t 5400 \
-	-l "$log" -A "$VM_APPEND loglevel=4" -f "$d/l2-kernel" -f "$d/l2-initramfs.gz" \
+	-l "$log" -A "$VM_APPEND loglevel=4" "${overlay[@]}" -f "$d/l2-kernel" -f "$d/l2-initramfs.gz" \
 	-f "$d/delayproxy" -f "$S/guest/qemu-demo" "$1" "$env sh /qemu-demo $runs" &
 vpid=$!
 # Follow the log: one line per migration.

@@ -106,7 +106,7 @@ for key in order:
     for k in ("kernel_userfault_exits", "qemu_userfault_exits", "userfaultfd_requests"):
         st[k] = r.get(k)
     lat = r["latency_us"]
-    st["vcpu_waits" = len(lat)
+    st["vcpu_waits"] = len(lat)
     st["wait_p50_ms"] = pct(lat, 50) / 1000.0 if lat else None
     st["wait_p99_ms"] = pct(lat, 99) / 1000.0 if lat else None
     st["wait_max_ms"] = max(lat) / 1000.0 if lat else None
@@ -174,10 +174,16 @@ cols = configs + recov
 print("%-31s" % "" + "".join("%*s" % (w, c) for c in cols))
 for label, key, fmt, scale in rows:
     print("%-31s" % label + "".join("%*s" % (w, cell(c, key, fmt, scale)) for c in cols))
-print("%-31s" % "pages verified after (bad)" + "".join(
-    "%*s" % (w, "/".join("%d(%d)" % (runs[k].get("verify", {}).get("pages", 0),
-                                     runs[k].get("verify", {}).get("bad", -1))
-                         for k in order if runs[k]["config"] == c) or "-") for c in cols))
+def verified(c):
+    v = [runs[k].get("verify", {}) for k in order if runs[k]["config"] == c]
+    if not v:
+        return "-"
+    return "%d, %d bad" % (sum(x.get("pages", 0) for x in v),
+                           sum(x.get("bad", 0) for x in v) +
+                           sum(1 for x in v if "bad" not in x))
+
+
+print("%-31s" % "pages verified after, all runs" + "".join("%*s" % (w, verified(c)) for c in cols))
 print("results: %s.json" % prefix)
 
 # The guest's throughput over time, round 1 of each configuration, with

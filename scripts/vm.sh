@@ -6,11 +6,12 @@ set -eu
 
 usage() {
 	cat <<USAGE
-usage: $0 [-A APPEND] [-f FILE] [-k IMAGE] [-l LOG] [-q] [-t SECS] [-h] ARCH COMMAND...
+usage: $0 [-A APPEND] [-f FILE] [-i CPIO] [-k IMAGE] [-l LOG] [-q] [-t SECS] [-h] ARCH COMMAND...
 Boot build/obj-ARCH's kernel with build/initramfs-ARCH.cpio.gz, run COMMAND
 with sh in /selftests, print the console and exit with COMMAND's status.
   -A APPEND  extra kernel command line (e.g. kvm_amd.npt=0)
   -f FILE    copy FILE into the guest's / (repeatable)
+  -i CPIO    append CPIO (a gzipped newc archive) to the initramfs (repeatable)
   -k IMAGE   boot IMAGE instead of build/obj-ARCH's kernel
   -l LOG     also write the console to LOG
   -q         do not echo the console (the log still gets it)
@@ -23,11 +24,12 @@ USAGE
 	exit "${1:-0}"
 }
 
-append= log= quiet= secs=600 files=() image=
-while getopts A:f:k:l:qt:h opt; do
+append= log= quiet= secs=600 files=() image= cpios=()
+while getopts A:f:i:k:l:qt:h opt; do
 	case $opt in
 	A) append="$append $OPTARG" ;;
 	f) files+=("$OPTARG") ;;
+	i) cpios+=("$OPTARG") ;;
 	k) image=$OPTARG ;;
 	l) log=$OPTARG ;;
 	q) quiet=1 ;;
@@ -54,7 +56,10 @@ for f in "${files[@]}"; do
 done
 # A second cpio archive appended to the first adds /cmd to the initramfs.
 (cd "$tmp/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$tmp/overlay.gz"
-cat "$INITRAMFS" "$tmp/overlay.gz" >"$tmp/initrd.gz"
+for c in "${cpios[@]}"; do
+	[ -f "$c" ] || die "-i $c: no such file"
+done
+cat "$INITRAMFS" "${cpios[@]}" "$tmp/overlay.gz" >"$tmp/initrd.gz"
 
 smp=${QEMU_SMP:-2}
 mem=${QEMU_MEM:-2G}
