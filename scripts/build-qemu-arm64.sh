@@ -76,17 +76,32 @@ mkdir -p "$BUILD/logs"
 ninja -C "$obj" -j "$JOBS" qemu-system-aarch64 >"$BUILD/logs/build-qemu-arm64.log" 2>&1 ||
 	{ tail -n 30 "$BUILD/logs/build-qemu-arm64.log" >&2; die "QEMU build failed (build/logs/build-qemu-arm64.log)"; }
 
-# The overlay: the binary, every shared library of the sysroot and the
-# cross toolchain's C library, at the paths the arm64 loader searches.
+# The overlay: the binary, and every shared library it loads (followed
+# through DT_NEEDED) from the sysroot or the cross toolchain's C library,
+# where the arm64 loader looks for them.
 root=$BUILD/demo-arm64/qemu-root
 rm -rf "$root"
-mkdir -p "$root/qemu/bin" "$root/qemu/share" "$root/lib/aarch64-linux-gnu" \
-	"$root/usr/lib/aarch64-linux-gnu"
+mkdir -p "$root/qemu/bin" "$root/qemu/share" "$root/lib/aarch64-linux-gnu"
 aarch64-linux-gnu-strip -o "$root/qemu/bin/qemu-system-aarch64" "$obj/qemu-system-aarch64"
-cp -a "$sr"/lib/aarch64-linux-gnu/*.so.* "$root/lib/aarch64-linux-gnu/"
-cp -a "$sr"/usr/lib/aarch64-linux-gnu/*.so.* "$root/usr/lib/aarch64-linux-gnu/"
-cp -a /usr/aarch64-linux-gnu/lib/*.so.* "$root/lib/aarch64-linux-gnu/"
 cp -L /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 "$root/lib/"
+todo=("$root/qemu/bin/qemu-system-aarch64")
+while [ ${#todo[@]} -gt 0 ]; do
+	f=${todo[0]}
+	todo=("${todo[@]:1}")
+	for n in $(aarch64-linux-gnu-readelf -d "$f" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+		[ ! -e "$root/lib/aarch64-linux-gnu/$n" ] || continue
+		found=
+		for d in "$sr/lib/aarch64-linux-gnu" "$sr/usr/lib/aarch64-linux-gnu" \
+			/usr/aarch64-linux-gnu/lib; do
+			[ -e "$d/$n" ] || continue
+			cp -L "$d/$n" "$root/lib/aarch64-linux-gnu/$n"
+			todo+=("$root/lib/aarch64-linux-gnu/$n")
+			found=1
+			break
+		done
+		[ -n "$found" ] || die "qemu-system-aarch64 needs $n, which is in no arm64 library directory"
+	done
+done
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) |
 	gzip -1 >"$BUILD/demo-arm64/qemu.cpio.gz"
 msg "built $obj/qemu-system-aarch64; overlay build/demo-arm64/qemu.cpio.gz" \
