@@ -42,7 +42,7 @@ if [ "$(cat "$sr/.stamp" 2>/dev/null)" != "$stamp" ]; then
 	mkdir -p "$sr" "$sr.debs"
 	# shellcheck disable=SC2046
 	(cd "$sr.debs" && apt-get download -q $(for p in $pkgs; do echo "$p:arm64"; done) \
-		>/dev/null) || die "apt-get download of arm64 packages failed (run scripts/install-deps.sh?)"
+		>/dev/null 2>&1) || die "apt-get download of arm64 packages failed (run scripts/install-deps.sh?)"
 	for f in "$sr.debs"/*.deb; do dpkg-deb -x "$f" "$sr"; done
 	# Absolute symbolic links point into the host: make them relative.
 	(cd "$sr" && find . -type l -lname '/*' | while read -r l; do
