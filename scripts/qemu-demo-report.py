@@ -183,6 +183,18 @@ def verified(c):
                            sum(1 for x in v if "bad" not in x))
 
 
+def vcpu_bt(c):
+    v = [runs[k]["stats"].get("postcopy-vcpu-blocktime") for k in order
+         if runs[k]["config"] == c and runs[k].get("result") == "ok"]
+    v = [x for x in v if x]
+    if not v:
+        return "-"
+    # Per vCPU, the median over the rounds.
+    return "/".join("%d" % statistics.median(x[i] for x in v)
+                    for i in range(min(len(x) for x in v)))
+
+
+print("%-31s" % "postcopy-vcpu-blocktime (ms)" + "".join("%*s" % (w, vcpu_bt(c)) for c in cols))
 print("%-31s" % "pages verified after, all runs" + "".join("%*s" % (w, verified(c)) for c in cols))
 print("results: %s.json" % prefix)
 
