@@ -19,7 +19,7 @@ build/results/qemu-demo-ARCH.json (every sample) and
 build/results/qemu-demo-ARCH.png (the guest's throughput over time).
 
 Environment: DEMO_ROUNDS (3); QD_MEM (192M), QD_WL_MB (64), QD_DELAY_US
-(1000), QD_BW (0), QD_BEFORE, QD_PRECOPY, QD_AFTER (3 s each): see
+(1000), QD_BW (0), QD_RECOVERY_BW (8), QD_BEFORE, QD_PRECOPY, QD_AFTER (3 s each): see
 scripts/guest/qemu-demo. The selftest demo is scripts/demo-selftest.sh
 (make demo-selftest).
 USAGE
@@ -86,7 +86,7 @@ for r in $(seq "$rounds"); do
 done
 runs="$runs stock+recovery:1 uf+recovery:1"
 env=
-for v in QD_MEM QD_WL_MB QD_DELAY_US QD_BW QD_BEFORE QD_PRECOPY QD_AFTER; do
+for v in QD_MEM QD_WL_MB QD_DELAY_US QD_BW QD_RECOVERY_BW QD_BEFORE QD_PRECOPY QD_AFTER; do
 	val=${!v:-}
 	[ -z "$val" ] || env="$env $v=$val"
 	case "$val" in *[!0-9A-Za-z]*) die "$v: letters and digits only" ;; esac

@@ -60,6 +60,8 @@ for line in text.splitlines():
     elif kind in ("note", "stderr", "qmp-error"):
         if "exceeds the recommended cpus" not in line:
             cur["notes"].append(" ".join(f))
+    elif kind == "stack":
+        cur.setdefault("stacks", []).append(" ".join(f[1:]))
     elif kind == "end":
         cur["result"] = " ".join(f[3:])
 
@@ -238,6 +240,9 @@ plot %s
 for key in order:
     for n in runs[key]["notes"][:3]:
         print("%s: %s" % (key, n))
+    # A failed run's QEMU threads: name, wchan, kernel stack.
+    for n in runs[key].get("stacks", []):
+        print("%s: thread %s" % (key, n))
 if bad:
     print("demo FAILED: " + "; ".join(bad))
     print("console: " + log)
