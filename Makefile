@@ -9,12 +9,14 @@ TIMEOUT ?= 600
 S := scripts
 SHELL := /bin/bash
 
-.PHONY: help test demo demo-selftest bench vm check bisect export tree reset-tree deps build kernel \
+.PHONY: help test sanitize demo demo-selftest bench vm check bisect export tree reset-tree deps build kernel \
 	selftests initramfs clean qemu qemu-export qemu-tree qemu-reset-tree
 
 help:
 	@echo "make test                   build and run every test list (x86_64 TDP,"
 	@echo "                            shadow, legacy TDP; arm64); prints the counts"
+	@echo "make sanitize [ARCHES='..'] the userfault tests on KASAN+UBSAN and (x86_64)"
+	@echo "                            KCSAN+UBSAN kernels; any report fails (slow)"
 	@echo "make demo [ARCH=arm64]      the main job: QEMU post-copy of a Linux guest,"
 	@echo "                            stock vs KVM userfault, +/- postcopy-preempt;"
 	@echo "                            build/results/qemu-demo-ARCH.{json,png}"
@@ -40,6 +42,9 @@ help:
 
 test:
 	$(S)/test.sh
+
+sanitize:
+	$(S)/sanitize.sh $(ARCHES)
 
 demo:
 	$(S)/demo.sh $(ARCH)

@@ -6,22 +6,27 @@ set -eu
 
 usage() {
 	cat <<USAGE
-usage: $0 [-d|-D] [-h] ARCH
+usage: $0 [-d|-D] [-f FRAGMENT] [-h] ARCH
 Build build/obj-ARCH (ARCH: x86_64 or arm64): tinyconfig plus
 kernel/configs/{common,ARCH}.config, kernel image and 'make headers'.
 kernel/configs/debug.config (and debug-ARCH.config) are merged too if ARCH
 is in \$DEBUG_ARCHES (default "$DEFAULT_DEBUG_ARCHES").
+\$KVARIANT names another build directory, build/obj-ARCH-\$KVARIANT.
   -d  merge the debug fragments whatever \$DEBUG_ARCHES says
   -D  do not merge them
+  -f  merge FRAGMENT last (repeatable)
 USAGE
 	exit "${1:-0}"
 }
 
 debug=default
-while getopts dDh opt; do
+extra=
+while getopts dDf:h opt; do
 	case $opt in
 	d) debug=1 ;;
 	D) debug= ;;
+	f) [ -f "$OPTARG" ] || die "-f $OPTARG: no such fragment"
+	   extra="$extra $(cd "$(dirname "$OPTARG")" && pwd)/$(basename "$OPTARG")" ;;
 	h) usage 0 ;;
 	*) usage 2 ;;
 	esac
@@ -41,6 +46,7 @@ if [ -n "$debug" ]; then
 	frags="$frags $CONFIGS/debug.config"
 	[ ! -f "$CONFIGS/debug-$1.config" ] || frags="$frags $CONFIGS/debug-$1.config"
 fi
+frags="$frags$extra"
 
 mkdir -p "$OBJ"
 stamp=$(cat $frags | sha256sum | cut -c1-16)

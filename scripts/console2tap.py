@@ -3,8 +3,10 @@
 
 One TAP line per test of the list, in list order: exit status 0 is ok, 4 is
 skip, anything else (including a timeout or a test that never ran) is not ok.
-A kernel WARNING/BUG/Oops/lockdep/panic/KASAN report fails the test that was
-running when it was printed, or adds a failing 'boot' line if none was.
+A kernel WARNING/BUG/Oops/lockdep/panic report, or a KASAN, KCSAN or UBSAN
+one, fails the test that was running when it was printed, or adds a failing
+'boot' line if none was. A report whose first line is listed in the --known
+file (tests/sanitize-known.txt) only adds a TAP comment under the test.
 """
 import argparse
 import re
@@ -14,7 +16,7 @@ import sys
 # test output that merely mentions these words from matching.
 KERNEL_REPORT = re.compile(
     r"\[\s*\d+\.\d+\]\s*(?:\[\s*[CT]\d+\]\s*)?"
-    r"(WARNING:.*|BUG:.*|Oops.*|Kernel panic.*|.*KASAN.*|"
+    r"(WARNING:.*|BUG:.*|Oops.*|Kernel panic.*|.*KASAN.*|UBSAN:.*|"
     r"Unable to handle kernel.*|general protection fault.*|"
     r"Internal error:.*)")
 START = re.compile(r"@@TEST-START (\d+) (.*)")
@@ -33,6 +35,17 @@ def list_tests(path):
     return tests
 
 
+def known_reports(path):
+    """First lines of known reports: the unindented, uncommented lines."""
+    known = set()
+    if path:
+        with open(path) as f:
+            for line in f:
+                if line.strip() and line[0] not in "# \t":
+                    known.add(line.strip())
+    return known
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("log")
@@ -40,7 +53,11 @@ def main():
     ap.add_argument("boot", help="boot name, e.g. x86_64-tdp")
     ap.add_argument("--vm-status", default="",
                     help="set if the VM timed out or crashed")
+    ap.add_argument("--known", default="",
+                    help="file of known reports (tests/sanitize-known.txt)")
     args = ap.parse_args()
+    known = known_reports(args.known)
+    seen_known = {}
 
     tests = list_tests(args.listfile)
     rc = {}
@@ -63,7 +80,11 @@ def main():
                 continue
             m = KERNEL_REPORT.search(line)
             if m:
-                reports.setdefault(current, m.group(1).strip()[:120])
+                report = m.group(1).strip()
+                if report in known:
+                    seen_known.setdefault(current, []).append(report)
+                else:
+                    reports.setdefault(current, report[:120])
 
     out = ["TAP version 13", "1..%d" % (len(tests) + (1 if 0 in reports else 0))]
     for i, cmd in enumerate(tests, 1):
@@ -84,6 +105,10 @@ def main():
                        (i, name, secs[i]))
         else:
             out.append("not ok %d - %s # exit status %s" % (i, name, r))
+        for report in sorted(set(seen_known.get(i, []))):
+            out.append("  # known kernel report: %s" % report)
+    for report in sorted(set(seen_known.get(0, []))):
+        out.append("# known kernel report outside any test: %s" % report)
     if 0 in reports:
         out.append("not ok %d - %s: boot # kernel report outside any test: %s"
                    % (len(tests) + 1, args.boot, reports[0]))

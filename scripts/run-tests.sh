@@ -7,11 +7,12 @@ set -eu
 usage() {
 	cat <<USAGE
 usage: $0 [-L LIST] [-h] ARCH [BOOT...]
-Boot ARCH once per '@boot NAME [qemu-accel=ACCEL] [APPEND...]' line of the
-list (default tests/ARCH.list; only the named BOOTs if given), run its tests in
+Boot ARCH once per '@boot NAME [kernel=VARIANT] [qemu-accel=ACCEL] [APPEND...]'
+line of the list (default tests/ARCH.list; only the named BOOTs if given), run its tests in
 the guest, write build/results/NAME.tap and build/logs/NAME.log. An
 '@only BOOT...' line limits the lines after it to those boots, up to the next
-'@only' line; a bare '@only' gives them back to every boot.
+'@only' line; a bare '@only' gives them back to every boot. kernel=VARIANT
+boots build/obj-ARCH-VARIANT's kernel (see scripts/sanitize.sh).
 Exit status: 0 if every test of every boot passed or skipped.
 USAGE
 	exit "${1:-0}"
@@ -58,12 +59,15 @@ while read -r name append; do
 		case " $* " in *" $name "*) ;; *) continue ;; esac
 	fi
 	ran=$((ran + 1))
-	# "qemu-accel=..." on a boot line is for QEMU, not the kernel.
+	# "qemu-accel=..." and "kernel=..." on a boot line are not for the
+	# kernel's command line.
 	accel=
 	args=
+	image=$IMAGE
 	for a in $append; do
 		case "$a" in
 		qemu-accel=*) accel=${a#qemu-accel=} ;;
+		kernel=*) image=$(KVARIANT=${a#kernel=} && arch_vars "$ARCH_NAME" && echo "$IMAGE") ;;
 		*) args="$args $a" ;;
 		esac
 	done
@@ -79,7 +83,7 @@ while read -r name append; do
 	start=$(date +%s)
 	set +e
 	QEMU_ACCEL=${accel:-${QEMU_ACCEL:-}} \
-		"$TOP/scripts/vm.sh" -q -t "$budget" -l "$log" -f "$blist" \
+		"$TOP/scripts/vm.sh" -q -t "$budget" -l "$log" -f "$blist" -k "$image" \
 		${append:+-A "$append"} "$ARCH_NAME" "run-list /$(basename "$blist")"
 	vrc=$?
 	set -e
@@ -89,7 +93,7 @@ while read -r name append; do
 	*) vmstatus= ;;
 	esac
 	python3 "$TOP/scripts/console2tap.py" --vm-status "$vmstatus" \
-		"$log" "$blist" "$name" >"$tap"
+		--known "$TOP/tests/sanitize-known.txt" "$log" "$blist" "$name" >"$tap"
 	sed -n '/^\(not \)\?ok /p' "$tap" | sed 's/^/    /' >&2
 	grep -q '^not ok' "$tap" && status=1
 	msg "boot $name done in $(($(date +%s) - start)) s"

@@ -1,0 +1,73 @@
+#!/bin/bash
+# 'make sanitize': the series' tests on kernels built with the kernel's own
+# sanitizers (KASAN, KCSAN, UBSAN), with every sanitizer report a failure.
+set -eu -o pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	cat <<USAGE
+usage: $0 [-n] [-h] [ARCH...]
+Do what 'make test' does to build ARCH (default: x86_64 arm64), then build
+every kernel=VARIANT that tests/sanitize-ARCH.list names, into
+build/obj-ARCH-VARIANT (the test kernel's fragments plus
+kernel/configs/VARIANT.config and, if there is one,
+VARIANT-ARCH.config), run that list (build/results/BOOT.tap,
+build/logs/BOOT.log), print 'N passed, N failed, N skipped' and exit
+non-zero on any failure. A KASAN, KCSAN or UBSAN report fails the test it
+happened in, unless tests/sanitize-known.txt lists it.
+  -n  skip package installation
+USAGE
+	exit "${1:-0}"
+}
+
+nodeps=
+while getopts nh opt; do
+	case $opt in
+	n) nodeps=1 ;;
+	h) usage 0 ;;
+	*) usage 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+arches=${*:-x86_64 arm64}
+for a in $arches; do check_arch "$a"; done
+
+mkdir -p "$BUILD/logs" "$BUILD/results"
+timing_start "$BUILD/logs/sanitize-timing.txt"
+
+[ -n "$nodeps" ] || "$TOP/scripts/install-deps.sh"
+"$TOP/scripts/prepare-tree.sh"
+step "deps, base, tree"
+
+taps=
+for a in $arches; do
+	list=$TOP/tests/sanitize-$a.list
+	[ -f "$list" ] || die "no $list"
+	for b in $(sed -n 's/^@boot[[:space:]]\+\([^[:space:]]*\).*/\1/p' "$list"); do
+		rm -f "$BUILD/results/$b.tap"
+		taps="$taps $BUILD/results/$b.tap"
+	done
+	log=$BUILD/logs/build-sanitize-$a.log
+	: >"$log"
+	ok=1
+	"$TOP/scripts/build.sh" "$a" >>"$log" 2>&1 || ok=
+	for v in $(sed -n 's/^@boot.*[[:space:]]kernel=\([^[:space:]]*\).*/\1/p' "$list" | sort -u); do
+		[ -n "$ok" ] || break
+		[ -f "$CONFIGS/$v.config" ] || die "$list: no kernel/configs/$v.config"
+		f=(-f "$CONFIGS/$v.config")
+		[ ! -f "$CONFIGS/$v-$a.config" ] || f+=(-f "$CONFIGS/$v-$a.config")
+		KVARIANT=$v "$TOP/scripts/build-kernel.sh" -d "${f[@]}" "$a" >>"$log" 2>&1 || ok=
+	done
+	if [ -z "$ok" ]; then
+		tail -n 20 "$log" >&2
+		warn "$a build failed ($log): its boots count as failed"
+		step "build $a (FAILED)"
+		continue
+	fi
+	grep -h 'kernel built in' "$log" | sed 's/^==> /    /' >&2 || true
+	step "build $a"
+	"$TOP/scripts/run-tests.sh" -L "$list" "$a" || true
+	step "tests $a"
+done
+step_total
+"$TOP/scripts/summary.sh" $taps
