@@ -70,6 +70,8 @@ def parse(log, name):
             cur["lines"].append(line)
     if cur:
         problems.append("%s: %s did not finish" % (boot, cur["id"]))
+    if not samples and not problems:
+        problems.append("%s: no runs (console %s)" % (boot, log))
     if "@@VM-EXIT" not in text:
         problems.append("%s: the VM did not finish (console %s)" % (boot, log))
     return boot, kernel, samples, problems

@@ -182,13 +182,15 @@ for b in $boots; do
 	*-zero)
 		for r in $(seq "$zreps"); do
 			for k in base patched; do
-				zero_cmds "$arch" "$r" >"$tmp/$b-$k-r$r.cmds"
+				mkdir "$tmp/$b-$k-r$r"
+				zero_cmds "$arch" "$r" >"$tmp/$b-$k-r$r/bench.cmds"
 				echo "$b-$k-r$r $arch $k -"
 			done
 		done
 		;;
 	*)
-		full_cmds "$arch" >"$tmp/$b.cmds"
+		mkdir "$tmp/$b"
+		full_cmds "$arch" >"$tmp/$b/bench.cmds"
 		case $b in
 		x86_64-shadow) echo "$b $arch patched kvm_amd.npt=0" ;;
 		*) echo "$b $arch patched -" ;;
@@ -197,21 +199,21 @@ for b in $boots; do
 	esac
 done >"$tmp/boots"
 
-# launch NAME ARCH KERNEL APPEND: boot in the background; NAME.rc gets the
-# status.
+# launch NAME ARCH KERNEL APPEND: boot in the background with NAME/bench.cmds;
+# NAME/rc gets the status.
 launch() {
 	local image append=$4
 	arch_vars "$2"
 	image=$IMAGE
 	[ "$3" = patched ] || image=${IMAGE/#$BUILD/$BUILD/base}
 	[ "$append" != - ] || append=$VM_APPEND
-	msg "$1 ($CLOCK clock): $(grep -c . "$tmp/$1.cmds") runs"
+	msg "$1 ($CLOCK clock): $(grep -c . "$tmp/$1/bench.cmds") runs"
 	(
 		set +e
 		QEMU_ACCEL=${QEMU_ACCEL:-$VM_ACCEL} "$S/vm.sh" -q -t "$vm_secs" \
 			-l "$BUILD/logs/$name-$1.log" -k "$image" -A "$append" \
-			-f "$tmp/$1.cmds" -f "$S/guest/bench-run" "$2" 'sh /bench-run'
-		echo $? >"$tmp/$1.rc"
+			-f "$tmp/$1/bench.cmds" -f "$S/guest/bench-run" "$2" 'sh /bench-run'
+		echo $? >"$tmp/$1/rc"
 	) &
 }
 
@@ -246,9 +248,9 @@ while [ -n "$more" ] || [ ${#running[@]} -gt 0 ]; do
 				printf '   %s: %s\n' "$n" "${line#@@BENCH-START }" >&2
 			fi
 		fi
-		if [ -e "$tmp/$n.rc" ]; then
+		if [ -e "$tmp/$n/rc" ]; then
 			[ ! -t 2 ] || [ "$jobs" != 1 ] || printf '\r\033[K' >&2
-			if [ "$(cat "$tmp/$n.rc")" != 0 ]; then
+			if [ "$(cat "$tmp/$n/rc")" != 0 ]; then
 				warn "$n: some runs failed or the VM did not finish (console: $BUILD/logs/$name-$n.log)"
 				rc=1
 			fi
