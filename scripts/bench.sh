@@ -94,6 +94,8 @@ done
 for a in $arches; do
 	"$S/build-kernel.sh" -D "$a"
 	"$S/build-selftests.sh" "$a"
+	# The x86_64 initramfs carries QEMU too (scripts/build.sh).
+	[ "$a" != x86_64 ] || "$S/build-qemu.sh"
 	"$S/make-initramfs.sh" "$a"
 	step "build $a"
 done
