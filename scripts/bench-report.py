@@ -35,7 +35,8 @@ DP_MODES = [
     ("none", "no demand paging (ceiling)"),
     ("uffd-missing", "userfaultfd MISSING (anonymous)"),
     ("uffd-minor", "userfaultfd MINOR (shmem)"),
-    ("kvm-uf", "KVM userfault (anonymous)"),
+    ("kvm-uf", "KVM userfault (anonymous, the VMM writes the page)"),
+    ("kvm-uf-missing", "KVM userfault + MISSING (anonymous, UFFDIO_COPY)"),
     ("kvm-uf-minor", "KVM userfault + MINOR (shmem)"),
 ]
 BAD = re.compile(r"WARNING:|BUG:|Oops|lockdep|possible circular|Call Trace")
@@ -87,19 +88,24 @@ def finish(s):
         m = re.search(r"Overall demand paging rate:\s*([\d.]+)", line)
         if m:
             met["pages_per_s"] = float(m.group(1))
+        # arm64's kvm_page_table_test and dirty_log_perf_test run once per
+        # guest mode (page size and IPA size): a figure is their sum.
         m = re.search(r"KVM_(\w+)_MAPPINGS: total execution time: ([\d.]+)s", line)
         if m:
-            met[m.group(1).lower() + "_s"] = float(m.group(2))
+            k = m.group(1).lower() + "_s"
+            met[k] = met.get(k, 0.0) + float(m.group(2))
         m = re.search(r"^(Populate memory|Enabling dirty logging|Disabling dirty logging) time: ([\d.]+)s", line)
         if m:
-            met[m.group(1).split()[0].lower() + "_s"] = float(m.group(2))
+            k = m.group(1).split()[0].lower() + "_s"
+            met[k] = met.get(k, 0.0) + float(m.group(2))
         m = re.search(r"^Iteration (\d+) dirty memory time: ([\d.]+)s", line)
         if m and int(m.group(1)) > 1:
             # Iteration 1 also faults the memory in again; 2 on only dirty it.
             met["dirty_s"] = met.get("dirty_s", 0.0) + float(m.group(2))
         m = re.search(r"^(Get|Clear) dirty log over \d+ iterations took ([\d.]+)s", line)
         if m:
-            met[m.group(1).lower() + "_log_s"] = float(m.group(2))
+            k = m.group(1).lower() + "_log_s"
+            met[k] = met.get(k, 0.0) + float(m.group(2))
         if line.startswith("JSON "):
             met.setdefault("json", []).append(json.loads(line[5:]))
     if s["section"] in ("dp", "zero"):
@@ -200,6 +206,7 @@ def demand_paging(rep, boot, summary):
     pairs = [("KVM userfault / userfaultfd MINOR", "kvm-uf", "uffd-minor"),
              ("KVM userfault + MINOR / userfaultfd MINOR", "kvm-uf-minor", "uffd-minor"),
              ("KVM userfault / userfaultfd MISSING", "kvm-uf", "uffd-missing"),
+             ("KVM userfault + MISSING / userfaultfd MISSING", "kvm-uf-missing", "uffd-missing"),
              ("KVM userfault / no demand paging", "kvm-uf", "none")]
     for label, a, b in pairs:
         cells = []
@@ -429,6 +436,14 @@ def postcopy(rep, boot, summary):
     rep.p()
 
 
+# dirty_log_perf_test times its populate and dirty phases from its main
+# thread, which spins until every vCPU thread is done.  With one L1 CPU (the
+# icount boots) the spinning thread runs until the scheduler tick preempts
+# it, so these phases last a whole number of ticks more or less: a few
+# instructions more or less in a vCPU can move one by a tick (4 ms at
+# HZ=250).  Under icount they get no verdict; kvm_page_table_test's create
+# and update rows time the same faults without a spinning thread.
+TICK_BOUND = {"populate_s", "dirty_s"}
 ZERO_ROWS = [("demand_paging_test -v 1, pages/s", "dp-none", 1, "pages_per_s", True),
              ("demand_paging_test -v 1 -u MISSING, pages/s", "dp-missing", 1, "pages_per_s", True),
              ("demand_paging_test -v 2, pages/s", "dp-none", 2, "pages_per_s", True),
@@ -441,6 +456,16 @@ ZERO_ROWS = [("demand_paging_test -v 1, pages/s", "dp-none", 1, "pages_per_s", T
              ("dirty_log_perf_test -v 2: dirty memory, iterations 2-3 (s)", "dirty-log", 2, "dirty_s", False),
              ("dirty_log_perf_test -v 2: get dirty log (s)", "dirty-log", 2, "get_log_s", False),
              ("dirty_log_perf_test -v 2: clear dirty log (s)", "dirty-log", 2, "clear_log_s", False)]
+
+
+def iqr(xs):
+    """The interquartile range (all of it below four samples): one outlier
+    among five runs does not set the noise."""
+    xs = sorted(xs)
+    if len(xs) < 4:
+        return xs[-1] - xs[0]
+    q = statistics.quantiles(xs, n=4, method="inclusive")
+    return q[2] - q[0]
 
 
 def zero(rep, patched, base, summary, clock):
@@ -456,17 +481,24 @@ def zero(rep, patched, base, summary, clock):
     rep.p("memslots do not use KVM_MEM_USERFAULT.")
     if clock == "icount":
         t = TARGETS["zero_icount"]
-        rep.p("PASS: the patched median is within %.0f%% of the base's and the two" % t)
-        rep.p("ranges overlap; MISS otherwise.")
+        rep.p("Noise is half the larger interquartile range of the two sets, as a share")
+        rep.p("of the base's median. PASS: the patched kernel's median is at most %.0f%% slower" % t)
+        rep.p("(fewer pages/s, more seconds) and the noise is at most %.0f%%, so that the" % t)
+        rep.p("measurement resolves %.0f%%; MISS" % t)
+        rep.p("otherwise. Instruction counts repeat so closely that ranges which do not")
+        rep.p("overlap are common: 'disjoint' marks a difference that is real, however small.")
+        rep.p("dirty_log_perf_test's populate and dirty-memory phases are timed by a thread that")
+        rep.p("spins until the vCPUs are done; on one CPU they last whole scheduler ticks, and")
+        rep.p("get no verdict (tick-bound): kvm_page_table_test times the same faults.")
     else:
         t = TARGETS["zero"]
-        rep.p("Noise is the larger half-range of the two sets, as a share of the base's")
-        rep.p("median. PASS: the patched kernel is at most %.0f%% slower and the noise is" % t)
+        rep.p("Noise is half the larger interquartile range of the two sets, as a share of")
+        rep.p("the base's median. PASS: the patched kernel is at most %.0f%% slower and the noise is" % t)
         rep.p("at most %.0f%%. MISS: it is slower by more, and the two sets do not overlap." % t)
         rep.p("NOISE: neither; wall time under TCG varies more than the target resolves.")
     rep.p()
-    rep.p("| run | base | patched | patched vs base | noise | verdict |")
-    rep.p("|---|---|---|---|---|---|")
+    rep.p("| run | base | patched | patched vs base | noise | ranges | verdict |")
+    rep.p("|---|---|---|---|---|---|---|")
     for label, mode, vcpus, key, higher_better in ZERO_ROWS:
         b = rep.vals(base, "zero", key, mode=mode, vcpus=vcpus)
         p = rep.vals(patched, "zero", key, mode=mode, vcpus=vcpus)
@@ -474,24 +506,27 @@ def zero(rep, patched, base, summary, clock):
             continue
         fmt = "%.0f" if higher_better else "%.6f" if med(b) < 0.01 else "%.4f"
         d = 100.0 * (med(p) - med(b)) / med(b)
-        noise = 100.0 * max(max(b) - min(b), max(p) - min(p)) / 2 / med(b)
+        noise = 100.0 * max(iqr(b), iqr(p)) / 2 / med(b)
         overlap = min(p) <= max(b) and min(b) <= max(p)
-        if clock == "icount":
-            v = "PASS" if abs(d) <= t and overlap else "MISS"
+        # Slower is what matters: fewer pages/s or more seconds.
+        cost = -d if higher_better else d
+        if clock == "icount" and key in TICK_BOUND:
+            v = "- (tick-bound)"
+        elif clock == "icount":
+            v = "PASS" if cost <= t and noise <= t else "MISS"
         else:
-            # Slower is what matters: fewer pages/s or more seconds.
-            cost = -d if higher_better else d
             if cost > t and not overlap:
                 v = "MISS"
             elif cost <= t and noise <= t:
                 v = "PASS"
             else:
                 v = "NOISE"
-        rep.p("| %s | %s | %s | %+.2f%% | +-%.1f%% | %s |" % (
-            label, spread(b, fmt), spread(p, fmt), d, noise, v))
+        rep.p("| %s | %s | %s | %+.2f%% | +-%.2f%% | %s | %s |" % (
+            label, spread(b, fmt), spread(p, fmt), d, noise,
+            "overlap" if overlap else "disjoint", v))
         summary.append((patched[:-len("-patched")], "zero cost: " + label,
-                        "%+.2f%% (noise +-%.1f%%)" % (d, noise),
-                        "within %.0f%%" % t, v))
+                        "%+.2f%% (noise +-%.2f%%%s)" % (d, noise, "" if overlap else ", disjoint"),
+                        "slower by <= %.0f%%" % t, v))
     rep.p()
 
 

@@ -134,12 +134,13 @@ full_cmds() {
 	echo "warmup/r0 180 demand_paging_test -b $mem -v 1"
 	for r in $(seq "$reps"); do
 		for v in 1 2 4; do
-			for m in none uffd-missing uffd-minor kvm-uf kvm-uf-minor; do
+			for m in none uffd-missing uffd-minor kvm-uf kvm-uf-missing kvm-uf-minor; do
 				case $m in
 				none) a= ;;
 				uffd-missing) a="-u MISSING" ;;
 				uffd-minor) a="-u MINOR -s shmem" ;;
 				kvm-uf) a="-k" ;;
+				kvm-uf-missing) a="-k -u MISSING" ;;
 				kvm-uf-minor) a="-k -u MINOR -s shmem" ;;
 				esac
 				echo "dp/$m/v$v/r$r 180 demand_paging_test -b $mem -v $v $a"

@@ -16,7 +16,8 @@ vmm/demo/delayproxy.c, in the four configurations stock, stock+preempt,
 uf, uf+preempt (DEMO_ROUNDS rounds, interleaved) and once per mode with
 the connection dropped and recovered. Prints the table, writes
 build/results/qemu-demo-ARCH.json (every sample) and
-build/results/qemu-demo-ARCH.png (the guest's throughput over time).
+build/results/qemu-demo-ARCH.png (the guest's throughput over time); with
+CLOCK=icount, build/results/qemu-demo-icount-ARCH.*.
 
 Environment: DEMO_ROUNDS (3); QD_MEM (192M), QD_WL_MB (64), QD_DELAY_US
 (1000), QD_BW (0), QD_RECOVERY_BW (8), QD_BEFORE, QD_PRECOPY, QD_AFTER (3 s each): see
@@ -43,7 +44,12 @@ x86_64) qemu_bin=qemu-system-x86_64 ;;
 arm64) qemu_bin=qemu-system-aarch64 ;;
 esac
 
-timing_start "$BUILD/logs/qemu-demo-$1-timing.txt"
+# CLOCK=icount (scripts/vm.sh): its own logs and results.
+case "${CLOCK:-wall}" in
+icount) name=qemu-demo-icount ;;
+*) name=qemu-demo ;;
+esac
+timing_start "$BUILD/logs/$name-$1-timing.txt"
 if [ ! -f "$IMAGE" ] || [ ! -f "$INITRAMFS" ]; then
 	"$S/install-deps.sh"
 	"$S/prepare-tree.sh"
@@ -93,7 +99,7 @@ for v in QD_MEM QD_WL_MB QD_DELAY_US QD_BW QD_RECOVERY_BW QD_BEFORE QD_PRECOPY Q
 done
 
 mkdir -p "$BUILD/results" "$BUILD/logs"
-log=$BUILD/logs/qemu-demo-$1.log
+log=$BUILD/logs/$name-$1.log
 msg "booting $1: $(echo $runs | wc -w) migrations of a Linux guest between two QEMUs"
 # x86_64: nested SVM needs single-threaded TCG, and a Linux guest only
 # gets its timer interrupts in time with one L1 vCPU (with two, its RCU
@@ -122,6 +128,6 @@ pkill -P $fpid 2>/dev/null || true
 kill $fpid 2>/dev/null || true
 step "migrations"
 
-python3 "$S/qemu-demo-report.py" "$log" "$BUILD/results/qemu-demo-$1" "$1" "$env" || rc=1
+python3 "$S/qemu-demo-report.py" "$log" "$BUILD/results/$name-$1" "$1" "$env" || rc=1
 step_total
 exit "$rc"

@@ -8,21 +8,28 @@ set -eu -o pipefail
 
 usage() {
 	cat <<USAGE
-usage: $0 [-A APPEND] [-n TOP] [-h] COMMAND...
-Boot build/obj-x86_64-bench (make bench builds it) with kvm_amd.npt=1 (or
-APPEND), run COMMAND (in /selftests) under 'perf record -a -F 499', then
-print the share of samples per group (of the samples perf report lists)
-and the TOP (default 25) symbols.
+usage: $0 [-A APPEND] [-F FREQ] [-k IMAGE] [-l LOG] [-n TOP] [-h] COMMAND...
+Boot build/obj-x86_64-bench (make bench builds it; or IMAGE, e.g. the base
+kernel's build/base/obj-x86_64-bench/arch/x86/boot/bzImage) with
+kvm_amd.npt=1 (or APPEND), run COMMAND (in /selftests) under 'perf record
+-a -F FREQ' (default 499), then print the share of samples per group (of
+the samples perf report lists) and the TOP (default 25) symbols.
 QEMU has no PMU under TCG: the samples are cpu-clock (timer) samples.
+With CLOCK=icount (and QEMU_SMP=1) the clock counts instructions, so the
+samples fall every 1e9/FREQ instructions: the shares are shares of
+instructions executed. The console goes to LOG (build/logs/profile.log).
 perf runs in the guest kernel (L1) and does not see inside the nested guest.
 USAGE
 	exit "${1:-0}"
 }
 
-append=kvm_amd.npt=1 top=25
-while getopts A:n:h opt; do
+append=kvm_amd.npt=1 top=25 freq=499 image= log=
+while getopts A:F:k:l:n:h opt; do
 	case $opt in
 	A) append=$OPTARG ;;
+	F) freq=$OPTARG ;;
+	k) image=$OPTARG ;;
+	l) log=$OPTARG ;;
 	n) top=$OPTARG ;;
 	h) usage 0 ;;
 	*) usage 2 ;;
@@ -33,6 +40,8 @@ shift $((OPTIND - 1))
 command -v perf >/dev/null || die "no perf: apt-get install linux-perf"
 export KVARIANT=bench
 arch_vars x86_64
+[ -z "$image" ] || IMAGE=$image
+case "$freq" in '' | *[!0-9]*) die "-F: a number of samples per second" ;; esac
 [ -f "$IMAGE" ] || die "no $IMAGE: run 'make bench' (or KVARIANT=bench scripts/build-kernel.sh -D x86_64)"
 
 tmp=$(mktemp -d)
@@ -47,14 +56,15 @@ echo 0 >/proc/sys/kernel/kptr_restrict
 echo -1 >/proc/sys/kernel/perf_event_paranoid
 echo 64 >/proc/sys/vm/nr_hugepages
 cd /selftests
-$perf record -q -a -F 499 -o /tmp/perf.data -- $*
+echo $((freq * 4)) >/proc/sys/kernel/perf_event_max_sample_rate
+$perf record -q -a -F $freq -o /tmp/perf.data -- $*
 echo @@PROFILE-START
 $perf report -i /tmp/perf.data --stdio --no-children --sort comm,dso,sym 2>/dev/null | grep -v '^#' | grep -v '^\$'
 echo @@PROFILE-END
 EOF
-log=$BUILD/logs/profile.log
-QEMU_ACCEL=${QEMU_ACCEL:-$VM_ACCEL} "$TOP/scripts/vm.sh" -q -t 900 -l "$log" \
-	-A "$append" -f "$tmp/perf.tgz" -f "$tmp/profile" x86_64 'sh /profile'
+[ -n "$log" ] || log=$BUILD/logs/profile.log
+QEMU_ACCEL=${QEMU_ACCEL:-$VM_ACCEL} "$TOP/scripts/vm.sh" -q -t 1800 -l "$log" \
+	-k "$IMAGE" -A "$append" -f "$tmp/perf.tgz" -f "$tmp/profile" x86_64 'sh /profile'
 python3 - "$log" "$top" <<'PY'
 import re, sys
 log, top = sys.argv[1], int(sys.argv[2])

@@ -8,6 +8,7 @@ Exit status 1 if a run failed, a guest saw a bad page or a run is missing.
 """
 import datetime
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -129,6 +130,7 @@ for c in configs + recov:
 
 doc = {
     "arch": arch, "kernel": kernel, "settings": settings.strip(),
+    "clock": os.environ.get("CLOCK", "wall"),
     "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     "runs": [runs[k] for k in order], "failed": bad,
 }
@@ -169,7 +171,10 @@ rows = [
 ]
 w = 22
 print()
-print("QEMU post-copy of a Linux guest, %s, kernel %s (%s)" % (arch, kernel, settings.strip() or "defaults"))
+print("QEMU post-copy of a Linux guest, %s, kernel %s (%s)%s" % (
+    arch, kernel, settings.strip() or "defaults",
+    "; clock: instructions (icount), 1 ms = 1M instructions"
+    if os.environ.get("CLOCK", "wall") == "icount" else ""))
 print("median (min-max) of %d rounds; recovery: one run each" %
       max([runs[k]["round"] for k in order] or [0]))
 cols = configs + recov
