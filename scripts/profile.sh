@@ -15,9 +15,9 @@ kvm_amd.npt=1 (or APPEND), run COMMAND (in /selftests) under 'perf record
 -a -F FREQ' (default 499), then print the share of samples per group (of
 the samples perf report lists) and the TOP (default 25) symbols.
 QEMU has no PMU under TCG: the samples are cpu-clock (timer) samples.
-With CLOCK=icount (and QEMU_SMP=1) the clock counts instructions, so the
-samples fall every 1e9/FREQ instructions: the shares are shares of
-instructions executed. The console goes to LOG (build/logs/profile.log).
+With CLOCK=icount (and QEMU_SMP=1) the clock counts instructions, so a
+busy CPU is sampled every 1e9/FREQ instructions; time the idle CPU skips
+still lands in the idle group. The console goes to LOG (build/logs/profile.log).
 perf runs in the guest kernel (L1) and does not see inside the nested guest.
 USAGE
 	exit "${1:-0}"
