@@ -2,6 +2,10 @@
 # 'make help' lists them.
 
 ARCH ?= x86_64
+# The kernel base: kernel/$(BASE) (7.3, the upstream tip; 6.12, the LTS
+# backport).
+BASE ?= 7.3
+export BASE
 RUN ?= uname -a
 APPEND ?=
 TIMEOUT ?= 600
@@ -15,6 +19,8 @@ SHELL := /bin/bash
 help:
 	@echo "make test                   build and run every test list (x86_64 TDP,"
 	@echo "                            shadow, legacy TDP; arm64); prints the counts"
+	@echo "  BASE=6.12 (any target):   work on the 6.12 LTS backport (kernel/6.12)"
+	@echo "                            instead of the 7.3 series (kernel/7.3)"
 	@echo "make sanitize [ARCHES='..'] the userfault tests on KASAN+UBSAN and (x86_64)"
 	@echo "                            KCSAN+UBSAN kernels; any report fails (slow)"
 	@echo "make demo [ARCH=arm64]      the main job: QEMU post-copy of a Linux guest,"
@@ -31,9 +37,9 @@ help:
 	@echo "                            the whole boot log, else warnings and errors only)"
 	@echo "make check                  series applies to the base, checkpatch --strict"
 	@echo "make bisect                 every patch builds for x86_64 and arm64 (slow)"
-	@echo "make export                 build/linux commits -> kernel/patches"
-	@echo "make tree                   create/verify build/linux (base + series)"
-	@echo "make reset-tree             re-apply kernel/patches onto base in build/linux"
+	@echo "make export                 build/linux-BASE commits -> kernel/BASE/patches"
+	@echo "make tree                   create/verify build/linux-BASE (base + series)"
+	@echo "make reset-tree             re-apply kernel/BASE/patches onto base"
 	@echo "make build ARCH=..          kernel + selftests + initramfs for ARCH"
 	@echo "make deps                   install missing Debian packages"
 	@echo "make qemu                   build QEMU 7.2 + vmm/qemu/patches (build/obj-qemu)"
@@ -71,7 +77,7 @@ bisect:
 	$(S)/bisect.sh
 
 export:
-	$(S)/export-patches.sh
+	$(S)/export.sh
 
 tree:
 	$(S)/prepare-tree.sh
@@ -86,7 +92,7 @@ qemu:
 	$(S)/install-deps.sh && $(S)/build-qemu.sh
 
 qemu-export:
-	$(S)/qemu-export.sh
+	$(S)/export.sh vmm/qemu
 
 qemu-tree:
 	$(S)/qemu-tree.sh

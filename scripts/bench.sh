@@ -100,12 +100,12 @@ for a in $arches; do
 	step "build $a"
 done
 
-# The base kernel: a worktree of build/linux at 'base', with its objects at
+# The base kernel: a worktree of build/linux-$BASE at 'base', with its objects at
 # the same place relative to the source as the patched ones, so that ccache
 # serves every file the series does not touch.
 case " $boots " in
 *-zero*)
-	wt=$BUILD/base/linux
+	wt=$BUILD/base/linux-$BASE
 	if [ ! -e "$wt/.git" ]; then
 		git -C "$LINUX" worktree prune
 		git -C "$LINUX" worktree add -q --detach "$wt" base

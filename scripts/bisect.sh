@@ -7,8 +7,8 @@ set -eu
 usage() {
 	cat <<USAGE
 usage: $0 [-h] [ARCH...]
-Check out each commit of build/linux's series in a separate worktree
-(build/bisect/linux) and build the kernel and the KVM selftests for each
+Check out each commit of build/linux-\$BASE's series in a separate worktree
+(build/bisect/linux-\$BASE) and build the kernel and the KVM selftests for each
 ARCH (default: x86_64 arm64) there. Slow: one incremental build per
 patch and arch. Exit status 1 names the first patch that does not build.
 USAGE
@@ -30,11 +30,11 @@ commits=$(git -C "$LINUX" rev-list --reverse base..HEAD)
 [ -n "$commits" ] || { msg "no patches in the series"; exit 0; }
 
 export BUILD=$TOP/build/bisect
-wt=$BUILD/linux
+wt=$BUILD/linux-$BASE
 if [ ! -e "$wt/.git" ]; then
 	mkdir -p "$BUILD"
-	git -C "$TOP/build/linux" worktree prune
-	git -C "$TOP/build/linux" worktree add -q --detach "$wt" base
+	git -C "$LINUX" worktree prune
+	git -C "$LINUX" worktree add -q --detach "$wt" base
 fi
 
 i=0
@@ -48,8 +48,8 @@ for c in $commits; do
 		if ! "$TOP/scripts/build-kernel.sh" "$a" >"$BUILD/build.log" 2>&1 ||
 			! "$TOP/scripts/build-selftests.sh" "$a" >>"$BUILD/build.log" 2>&1; then
 			tail -n 30 "$BUILD/build.log" >&2
-			die "patch $i/$total does not build for $a: $subj (log: build/bisect/build.log)"
+			die "patch $i/$total of $BASE does not build for $a: $subj (log: build/bisect/build.log)"
 		fi
 	done
 done
-msg "all $total patches build for: $arches"
+msg "all $total patches of $BASE build for: $arches"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Configure and build the kernel image and the uAPI headers of one arch
-# from build/linux into build/obj-ARCH, through ccache.
+# from build/linux-$BASE into build/obj-$BASE-ARCH, through ccache.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -56,11 +56,24 @@ if [ ! -f "$OBJ/.config" ] || [ "$(cat "$OBJ/.frags" 2>/dev/null)" != "$stamp" ]
 	(cd "$OBJ" && "$LINUX/scripts/kconfig/merge_config.sh" -m -O "$OBJ" \
 		"$OBJ/.config" $frags >/dev/null)
 	kmake -s olddefconfig >/dev/null
-	# Every symbol a fragment asks for must survive olddefconfig.
-	bad=$(grep -h '^CONFIG_' $frags | while read -r line; do
-		grep -qx "$line" "$OBJ/.config" || echo "$line"
-	done)
-	[ -z "$bad" ] || die "$1 config lacks (unmet dependencies?): $(echo $bad)"
+	# Every symbol a fragment asks for must survive olddefconfig, except
+	# those this base's Kconfig does not have (e.g. PROC_SYSCTL, gone in
+	# 7.x): the fragments serve every base.
+	known=$(find "$LINUX" -name 'Kconfig*' -not -path '*/Documentation/*' \
+		-exec sed -n 's/^[[:space:]]*\(menu\)\?config[[:space:]]\+\([A-Z0-9_]\+\).*/\2/p' {} + |
+		sort -u)
+	bad= unknown=
+	for line in $(grep -h '^CONFIG_' $frags); do
+		grep -qx "$line" "$OBJ/.config" && continue
+		sym=${line%%=*}
+		if echo "$known" | grep -qx "${sym#CONFIG_}"; then
+			bad="$bad $line"
+		else
+			unknown="$unknown ${sym#CONFIG_}"
+		fi
+	done
+	[ -z "$unknown" ] || msg "$1: not in this base's Kconfig, ignored:$unknown"
+	[ -z "$bad" ] || die "$1 config lacks (unmet dependencies?):$bad"
 	echo "$stamp" >"$OBJ/.frags"
 fi
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Build the KVM selftests of build/linux, statically linked, for one arch,
+# Build the KVM selftests of build/linux-$BASE, statically linked, for one arch,
 # against the uAPI headers of build/obj-ARCH.
 set -eu
 . "$(dirname "$0")/lib.sh"

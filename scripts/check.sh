@@ -1,16 +1,18 @@
 #!/bin/bash
-# 'make check': the series applies to a fresh base and matches build/linux,
-# the cover letter is complete, and every patch passes checkpatch --strict.
+# 'make check': the series of kernel/$BASE applies to a fresh base and
+# matches build/linux-$BASE, the cover letter is complete, and every patch
+# passes checkpatch --strict; the same for the QEMU series.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 usage() {
 	cat <<USAGE
 usage: $0 [-h]
-Check kernel/patches: series file consistent with the patch files, cover
-letter filled in with the right base-commit, the series applies to the
-pinned base and gives build/linux's HEAD, checkpatch.pl --strict (with
-codespell) finds nothing in any patch.
+Check kernel/\$BASE/patches (BASE=$BASE): series file consistent with the
+patch files, cover letter filled in with the right base-commit, the series
+applies to the pinned base and gives build/linux-\$BASE's HEAD,
+checkpatch.pl --strict (with codespell) finds nothing in any patch.  Then
+vmm/qemu/patches with QEMU's checkpatch.pl.
 USAGE
 	exit "${1:-0}"
 }
@@ -30,15 +32,15 @@ bad() { echo "check: $*" >&2; fail=1; }
 # series lists exactly the numbered patches, in order.
 want=$(cd "$PATCHES" && ls [0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -v '^0000-' || true)
 have=$(grep -v '^[[:space:]]*\(#\|$\)' "$PATCHES/series" || true)
-[ "$want" = "$have" ] || bad "kernel/patches/series does not list exactly the patch files in order"
+[ "$want" = "$have" ] || bad "${PATCHES#"$TOP"/}/series does not list exactly the patch files in order"
 
-# Creates build/linux if needed; dies if the series does not apply to the
-# base or if build/linux's HEAD is not what the series gives.
+# Creates build/linux-$BASE if needed; dies if the series does not apply to
+# the base or if the tree's HEAD is not what the series gives.
 "$TOP/scripts/prepare-tree.sh"
 
 cover=$PATCHES/0000-cover-letter.patch
 if [ ! -f "$cover" ]; then
-	bad "no kernel/patches/0000-cover-letter.patch"
+	bad "no ${PATCHES#"$TOP"/}/0000-cover-letter.patch"
 else
 	! grep -q '\*\*\* .* HERE \*\*\*' "$cover" ||
 		bad "0000-cover-letter.patch still has a *** ... HERE *** placeholder"
@@ -76,7 +78,7 @@ for p in $want; do
 done
 
 if [ "$fail" = 0 ]; then
-	echo "check: $(echo "$want" | grep -c . || true) patches OK (apply to base, match build/linux, checkpatch --strict clean)"
+	echo "check: $(echo "$want" | grep -c . || true) patches of kernel/$BASE OK (apply to base, match build/linux-$BASE, checkpatch --strict clean)"
 fi
 
 # The QEMU series: the same checks with QEMU's own checkpatch.pl.

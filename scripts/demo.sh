@@ -67,7 +67,7 @@ fi
 step "test kernel, QEMU"
 
 # The guest's kernel: the patched tree without the debug options.
-l2obj=$BUILD/obj-$1-bench
+l2obj=$BUILD/obj-$BASE-$1-bench
 (KVARIANT=bench "$S/build-kernel.sh" -D "$1")
 d=$BUILD/demo-$1
 mkdir -p "$d"

@@ -20,7 +20,7 @@ while getopts h opt; do
 	esac
 done
 
-PKGS="build-essential gcc-aarch64-linux-gnu libc6-dev-arm64-cross flex bison
+PKGS="build-essential curl gcc-aarch64-linux-gnu libc6-dev-arm64-cross flex bison
 bc libelf-dev libssl-dev cpio busybox-static ccache codespell xz-utils git
 python3 python3-ply python3-git perl rsync kmod qemu-system-x86 qemu-system-arm gnuplot-nox
 dpkg-dev meson ninja-build libglib2.0-dev libpixman-1-dev libfdt-dev seabios
@@ -54,6 +54,21 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 Types: deb-src
 URIs: http://deb.debian.org/debian-security
 Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	$SUDO apt-get update -qq
+	updated=1
+fi
+# kernel/7.3 falls back to the newest 7.x of trixie-backports or sid when
+# its pinned package is gone: it lists them from these deb-src entries.
+newsrc=/etc/apt/sources.list.d/kvm-uf-debian-src-new.sources
+if [ ! -f "$newsrc" ]; then
+	msg "adding deb-src entries for trixie-backports and sid ($newsrc)"
+	$SUDO tee "$newsrc" >/dev/null <<SRC
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: trixie-backports sid
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC

@@ -5,12 +5,19 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 # Everything that outlives build/ (the base package, ccache) lives here.
 CACHE=${KVM_UF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-uf}
-LINUX=$BUILD/linux
-PATCHES=$TOP/kernel/patches
+# The kernel base the series is built on: kernel/$BASE holds its pinned
+# source (source.conf) and its series (patches/).  7.3 is the upstream tip
+# and the default; 6.12 is the LTS backport (BASE=6.12).
+BASE=${BASE:-7.3}
+KSRC=$TOP/kernel/$BASE
+[ -f "$KSRC/source.conf" ] ||
+	{ echo "ERROR: BASE=$BASE: no kernel/$BASE/source.conf" >&2; exit 1; }
+LINUX=$BUILD/linux-$BASE
+PATCHES=$KSRC/patches
 CONFIGS=$TOP/kernel/configs
-# The QEMU series (vmm/qemu): its pinned base, patches, git tree and build.
-QEMU_CONF=$TOP/vmm/qemu/base.conf
-QEMU_PATCHES=$TOP/vmm/qemu/patches
+# The QEMU series (vmm/qemu): its pinned source, patches, git tree and build.
+QSRC=$TOP/vmm/qemu
+QEMU_PATCHES=$QSRC/patches
 QEMU=$BUILD/qemu
 QEMU_OBJ=$BUILD/obj-qemu
 
@@ -71,9 +78,9 @@ arch_vars() {
 	ARCH_NAME=$1
 	# KVARIANT names a second build of the same tree (e.g. 'bench', without
 	# the debug fragments) in build/obj-ARCH-VARIANT.
-	OBJ=$BUILD/obj-$1${KVARIANT:+-$KVARIANT}
-	SELFTESTS=$BUILD/selftests-$1
-	INITRAMFS=$BUILD/initramfs-$1.cpio.gz
+	OBJ=$BUILD/obj-$BASE-$1${KVARIANT:+-$KVARIANT}
+	SELFTESTS=$BUILD/selftests-$BASE-$1
+	INITRAMFS=$BUILD/initramfs-$BASE-$1.cpio.gz
 	case "$1" in
 	x86_64)
 		KARCH=x86
@@ -102,8 +109,8 @@ kmake() {
 		CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" "$@"
 }
 
-# series_tree [TREE PATCHES]: apply PATCHES/series (default: kernel/patches)
-# to the 'base' tag of TREE (default: build/linux) in a scratch index and
+# series_tree [TREE PATCHES]: apply PATCHES/series (default: kernel/$BASE/patches)
+# to the 'base' tag of TREE (default: build/linux-$BASE) in a scratch index and
 # print the resulting tree id; fail naming the first patch that does not
 # apply.
 series_tree() {
@@ -126,3 +133,36 @@ series_tree() {
 
 # Arches whose test kernels include kernel/configs/debug*.config.
 DEFAULT_DEBUG_ARCHES="x86_64 arm64"
+
+# run_lists PREFIX BUILD-FUNCTION ARCH...: the per-arch loop of 'make test'
+# and 'make sanitize'.  For each ARCH, build with 'BUILD-FUNCTION ARCH LOG'
+# (a failed build fails every boot of the arch), run tests/PREFIXARCH.list
+# (scripts/run-tests.sh), then print the summary over every boot's TAP file
+# and return its status.
+run_lists() {
+	local prefix=$1 build=$2 a b list log taps=
+	shift 2
+	for a in "$@"; do
+		list=$TOP/tests/$prefix$a.list
+		[ -f "$list" ] || die "no $list"
+		for b in $(sed -n 's/^@boot[[:space:]]\+\([^[:space:]]*\).*/\1/p' "$list"); do
+			rm -f "$BUILD/results/$b.tap"
+			taps="$taps $BUILD/results/$b.tap"
+		done
+		log=$BUILD/logs/build-$prefix$a.log
+		: >"$log"
+		if ! "$build" "$a" "$log"; then
+			tail -n 20 "$log" >&2
+			warn "$a build failed ($log): its boots count as failed"
+			step "build $a (FAILED)"
+			continue
+		fi
+		grep -h 'kernel built in' "$log" | sed 's/^==> /    /' >&2 || true
+		step "build $a"
+		"$TOP/scripts/run-tests.sh" -L "$list" "$a" || true
+		step "tests $a"
+	done
+	step_total
+	# shellcheck disable=SC2086
+	"$TOP/scripts/summary.sh" $taps
+}

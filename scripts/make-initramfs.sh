@@ -31,7 +31,7 @@ esac
 [ -x "$busybox" ] || die "no $1 busybox at $busybox: run scripts/install-deps.sh"
 [ -d "$SELFTESTS" ] || die "no $SELFTESTS: run scripts/build-selftests.sh $1"
 
-root=$BUILD/initramfs-$1.d
+root=$BUILD/initramfs-$BASE-$1.d
 rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,selftests}
 cp "$busybox" "$root/bin/busybox"

@@ -39,35 +39,16 @@ timing_start "$BUILD/logs/sanitize-timing.txt"
 "$TOP/scripts/prepare-tree.sh"
 step "deps, base, tree"
 
-taps=
-for a in $arches; do
-	list=$TOP/tests/sanitize-$a.list
-	[ -f "$list" ] || die "no $list"
-	for b in $(sed -n 's/^@boot[[:space:]]\+\([^[:space:]]*\).*/\1/p' "$list"); do
-		rm -f "$BUILD/results/$b.tap"
-		taps="$taps $BUILD/results/$b.tap"
-	done
-	log=$BUILD/logs/build-sanitize-$a.log
-	: >"$log"
-	ok=1
-	"$TOP/scripts/build.sh" "$a" >>"$log" 2>&1 || ok=
-	for v in $(sed -n 's/^@boot.*[[:space:]]kernel=\([^[:space:]]*\).*/\1/p' "$list" | sort -u); do
-		[ -n "$ok" ] || break
-		[ -f "$CONFIGS/$v.config" ] || die "$list: no kernel/configs/$v.config"
+# The test kernel of ARCH, then every kernel=VARIANT its list names.
+build_arch() { # ARCH LOG
+	local v f
+	"$TOP/scripts/build.sh" "$1" >>"$2" 2>&1 || return
+	for v in $(sed -n 's/^@boot.*[[:space:]]kernel=\([^[:space:]]*\).*/\1/p' \
+		"$TOP/tests/sanitize-$1.list" | sort -u); do
+		[ -f "$CONFIGS/$v.config" ] || die "tests/sanitize-$1.list: no kernel/configs/$v.config"
 		f=(-f "$CONFIGS/$v.config")
-		[ ! -f "$CONFIGS/$v-$a.config" ] || f+=(-f "$CONFIGS/$v-$a.config")
-		KVARIANT=$v "$TOP/scripts/build-kernel.sh" -d "${f[@]}" "$a" >>"$log" 2>&1 || ok=
+		[ ! -f "$CONFIGS/$v-$1.config" ] || f+=(-f "$CONFIGS/$v-$1.config")
+		KVARIANT=$v "$TOP/scripts/build-kernel.sh" -d "${f[@]}" "$1" >>"$2" 2>&1 || return
 	done
-	if [ -z "$ok" ]; then
-		tail -n 20 "$log" >&2
-		warn "$a build failed ($log): its boots count as failed"
-		step "build $a (FAILED)"
-		continue
-	fi
-	grep -h 'kernel built in' "$log" | sed 's/^==> /    /' >&2 || true
-	step "build $a"
-	"$TOP/scripts/run-tests.sh" -L "$list" "$a" || true
-	step "tests $a"
-done
-step_total
-"$TOP/scripts/summary.sh" $taps
+}
+run_lists sanitize- build_arch $arches

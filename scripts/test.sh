@@ -7,8 +7,8 @@ set -eu -o pipefail
 usage() {
 	cat <<USAGE
 usage: $0 [-n] [-h] [ARCH...]
-Install packages, fetch the base, prepare build/linux, build and run the
-test lists of ARCH (default: x86_64 arm64), print
+Install packages, fetch the base, prepare build/linux-\$BASE (BASE=$BASE),
+build and run the test lists of ARCH (default: x86_64 arm64), print
 'N passed, N failed, N skipped' and exit non-zero on any failure.
   -n  skip package installation
 USAGE
@@ -34,21 +34,7 @@ timing_start "$BUILD/logs/test-timing.txt"
 "$TOP/scripts/prepare-tree.sh"
 step "deps, base, tree"
 
-taps=
-for a in $arches; do
-	list=$TOP/tests/$a.list
-	for b in $(sed -n 's/^@boot[[:space:]]\+\([^[:space:]]*\).*/\1/p' "$list"); do
-		rm -f "$BUILD/results/$b.tap"
-		taps="$taps $BUILD/results/$b.tap"
-	done
-	if ! "$TOP/scripts/build.sh" "$a" 2>&1 | tee "$BUILD/logs/build-$a.log"; then
-		warn "$a build failed (build/logs/build-$a.log): its boots count as failed"
-		step "build $a (FAILED)"
-		continue
-	fi
-	step "build $a"
-	"$TOP/scripts/run-tests.sh" "$a" || true
-	step "tests $a"
-done
-step_total
-"$TOP/scripts/summary.sh" $taps
+build_arch() { # ARCH LOG
+	"$TOP/scripts/build.sh" "$1" >>"$2" 2>&1
+}
+run_lists "" build_arch $arches
