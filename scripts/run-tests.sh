@@ -7,7 +7,7 @@ set -eu
 usage() {
 	cat <<USAGE
 usage: $0 [-L LIST] [-h] ARCH [BOOT...]
-Boot ARCH once per '@boot NAME [kernel=VARIANT] [qemu-accel=ACCEL] [APPEND...]'
+Boot ARCH once per '@boot NAME [kernel=VARIANT] [qemu-accel=ACCEL] [qemu-smp=N] [APPEND...]'
 line of the list (default tests/ARCH.list; only the named BOOTs if given), run its tests in
 the guest, write build/results/NAME.tap and build/logs/NAME.log. An
 '@only BOOT...' line limits the lines after it to those boots, up to the next
@@ -59,14 +59,16 @@ while read -r name append; do
 		case " $* " in *" $name "*) ;; *) continue ;; esac
 	fi
 	ran=$((ran + 1))
-	# "qemu-accel=..." and "kernel=..." on a boot line are not for the
-	# kernel's command line.
+	# "qemu-accel=...", "qemu-smp=..." and "kernel=..." on a boot line are
+	# not for the kernel's command line.
 	accel=
+	smp=
 	args=
 	image=$IMAGE
 	for a in $append; do
 		case "$a" in
 		qemu-accel=*) accel=${a#qemu-accel=} ;;
+		qemu-smp=*) smp=${a#qemu-smp=} ;;
 		kernel=*) image=$(KVARIANT=${a#kernel=} && arch_vars "$ARCH_NAME" && echo "$IMAGE") ;;
 		*) args="$args $a" ;;
 		esac
@@ -82,7 +84,7 @@ while read -r name append; do
 	msg "boot $name ($ARCH_NAME${append:+, $append}): $(grep -c '^[0-9]' "$blist") tests, VM timeout ${budget}s, log $log"
 	start=$(date +%s)
 	set +e
-	QEMU_ACCEL=${accel:-${QEMU_ACCEL:-}} \
+	QEMU_ACCEL=${accel:-${QEMU_ACCEL:-}} QEMU_SMP=${smp:-${QEMU_SMP:-}} \
 		"$TOP/scripts/vm.sh" -q -t "$budget" -l "$log" -f "$blist" -k "$image" \
 		${append:+-A "$append"} "$ARCH_NAME" "run-list /$(basename "$blist")"
 	vrc=$?
