@@ -9,7 +9,7 @@ ALL_BOOTS="x86_64-tdp x86_64-shadow arm64 x86_64-zero arm64-zero"
 usage() {
 	cat <<USAGE
 usage: $0 [-n] [-h] [BOOT...]
-Build kernels without the debug fragments (build/obj-ARCH-bench, and the
+Build kernels without the debug fragments (build/obj-BASE-ARCH-bench, and the
 unpatched base in build/base/obj-ARCH-bench), boot each BOOT (default:
 $ALL_BOOTS) under QEMU, run the benchmarks in it and write
 build/results/bench.json (every sample), build/results/bench.md (the
@@ -27,7 +27,7 @@ BENCH_ZERO_REPS (5) boots of each kernel for zero cost; BENCH_DP_MEM,
 demand-paged memory per vCPU (x86_64: 16M, arm64: 8M; sized so that a
 run takes seconds under TCG); BENCH_JOBS, boots at a time (wall: 1, as
 concurrent VMs distort each other's wall time; icount: the number of
-CPUs); QEMU_SMP, the L1 guest's CPUs (wall: 2; icount: 1, see README).
+CPUs); QEMU_SMP, the L1 guest's CPUs (wall: 2; icount: 1, see docs/benchmarks.md).
 USAGE
 	exit "${1:-0}"
 }
@@ -61,7 +61,7 @@ icount)
 	jobs=${BENCH_JOBS:-$(nproc)}
 	# One L1 CPU: with two, single-threaded TCG runs each for a time
 	# slice in turn, and a vCPU that waits for the other spins through
-	# its slice and counts those instructions (README, "Benchmarks").
+	# its slice and counts those instructions (docs/benchmarks.md).
 	export QEMU_SMP=${QEMU_SMP:-1}
 	# The guest's 'timeout' counts instructions; give wall time room.
 	vm_secs=4800

@@ -7,11 +7,11 @@ set -eu
 usage() {
 	cat <<USAGE
 usage: $0 [-d|-D] [-f FRAGMENT] [-h] ARCH
-Build build/obj-ARCH (ARCH: x86_64 or arm64): tinyconfig plus
+Build build/obj-BASE-ARCH (ARCH: x86_64 or arm64): tinyconfig plus
 kernel/configs/{common,ARCH}.config, kernel image and 'make headers'.
 kernel/configs/debug.config (and debug-ARCH.config) are merged too if ARCH
 is in \$DEBUG_ARCHES (default "$DEFAULT_DEBUG_ARCHES").
-\$KVARIANT names another build directory, build/obj-ARCH-\$KVARIANT.
+\$KVARIANT names another build directory, build/obj-BASE-ARCH-\$KVARIANT.
   -d  merge the debug fragments whatever \$DEBUG_ARCHES says
   -D  do not merge them
   -f  merge FRAGMENT last (repeatable)

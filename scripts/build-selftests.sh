@@ -1,13 +1,13 @@
 #!/bin/bash
 # Build the KVM selftests of build/linux-$BASE, statically linked, for one arch,
-# against the uAPI headers of build/obj-ARCH.
+# against the uAPI headers of build/obj-BASE-ARCH.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 usage() {
 	cat <<USAGE
 usage: $0 [-h] ARCH
-Build tools/testing/selftests/kvm into build/selftests-ARCH (static
+Build tools/testing/selftests/kvm into build/selftests-BASE-ARCH (static
 binaries). Needs the headers from scripts/build-kernel.sh ARCH.
 USAGE
 	exit "${1:-0}"

@@ -10,7 +10,7 @@ usage() {
 usage: $0 [-h] ARCH
 Build what is missing, boot the patched ARCH kernel under QEMU and run
 scripts/guest/qemu-demo in it: our QEMU (vmm/qemu/patches) migrates a
-Linux guest (the non-debug kernel build, build/obj-ARCH-bench, with
+Linux guest (the non-debug kernel build, build/obj-BASE-ARCH-bench, with
 vmm/demo/workload.c as its /init) between two QEMUs over loopback through
 vmm/demo/delayproxy.c, in the four configurations stock, stock+preempt,
 uf, uf+preempt (DEMO_ROUNDS rounds, interleaved) and once per mode with

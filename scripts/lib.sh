@@ -77,7 +77,7 @@ arch_vars() {
 	check_arch "$1"
 	ARCH_NAME=$1
 	# KVARIANT names a second build of the same tree (e.g. 'bench', without
-	# the debug fragments) in build/obj-ARCH-VARIANT.
+	# the debug fragments) in build/obj-BASE-ARCH-VARIANT.
 	OBJ=$BUILD/obj-$BASE-$1${KVARIANT:+-$KVARIANT}
 	SELFTESTS=$BUILD/selftests-$BASE-$1
 	INITRAMFS=$BUILD/initramfs-$BASE-$1.cpio.gz

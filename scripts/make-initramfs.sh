@@ -1,14 +1,14 @@
 #!/bin/bash
 # Pack busybox, the guest init and the built KVM selftests of one arch into
-# build/initramfs-ARCH.cpio.gz.
+# build/initramfs-BASE-ARCH.cpio.gz.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 usage() {
 	cat <<USAGE
 usage: $0 [-h] ARCH
-Make build/initramfs-ARCH.cpio.gz: busybox-static, scripts/guest/*, and
-the (stripped) selftests from build/selftests-ARCH under /selftests;
+Make build/initramfs-BASE-ARCH.cpio.gz: busybox-static, scripts/guest/*, and
+the (stripped) selftests from build/selftests-BASE-ARCH under /selftests;
 for x86_64 also QEMU from build/obj-qemu (scripts/stage-qemu.sh).
 USAGE
 	exit "${1:-0}"

@@ -9,8 +9,8 @@ set -eu -o pipefail
 usage() {
 	cat <<USAGE
 usage: $0 [-A APPEND] [-F FREQ] [-k IMAGE] [-l LOG] [-n TOP] [-h] COMMAND...
-Boot build/obj-x86_64-bench (make bench builds it; or IMAGE, e.g. the base
-kernel's build/base/obj-x86_64-bench/arch/x86/boot/bzImage) with
+Boot build/obj-BASE-x86_64-bench (make bench builds it; or IMAGE, e.g. the base
+kernel's build/base/obj-BASE-x86_64-bench/arch/x86/boot/bzImage) with
 kvm_amd.npt=1 (or APPEND), run COMMAND (in /selftests) under 'perf record
 -a -F FREQ' (default 499), then print the share of samples per group (of
 the samples perf report lists) and the TOP (default 25) symbols.

@@ -12,7 +12,7 @@ line of the list (default tests/ARCH.list; only the named BOOTs if given), run i
 the guest, write build/results/NAME.tap and build/logs/NAME.log. An
 '@only BOOT...' line limits the lines after it to those boots, up to the next
 '@only' line; a bare '@only' gives them back to every boot. kernel=VARIANT
-boots build/obj-ARCH-VARIANT's kernel (see scripts/sanitize.sh).
+boots build/obj-BASE-ARCH-VARIANT's kernel (see scripts/sanitize.sh).
 Exit status: 0 if every test of every boot passed or skipped.
 USAGE
 	exit "${1:-0}"

@@ -9,7 +9,7 @@ usage() {
 usage: $0 [-n] [-h] [ARCH...]
 Do what 'make test' does to build ARCH (default: x86_64 arm64), then build
 every kernel=VARIANT that tests/sanitize-ARCH.list names, into
-build/obj-ARCH-VARIANT (the test kernel's fragments plus
+build/obj-BASE-ARCH-VARIANT (the test kernel's fragments plus
 kernel/configs/VARIANT.config and, if there is one,
 VARIANT-ARCH.config), run that list (build/results/BOOT.tap,
 build/logs/BOOT.log), print 'N passed, N failed, N skipped' and exit

@@ -7,12 +7,12 @@ set -eu
 usage() {
 	cat <<USAGE
 usage: $0 [-A APPEND] [-f FILE] [-i CPIO] [-k IMAGE] [-l LOG] [-q] [-t SECS] [-h] ARCH COMMAND...
-Boot build/obj-ARCH's kernel with build/initramfs-ARCH.cpio.gz, run COMMAND
+Boot build/obj-BASE-ARCH's kernel with build/initramfs-BASE-ARCH.cpio.gz, run COMMAND
 with sh in /selftests, print the console and exit with COMMAND's status.
   -A APPEND  extra kernel command line (e.g. kvm_amd.npt=0)
   -f FILE    copy FILE into the guest's / (repeatable)
   -i CPIO    append CPIO (a gzipped newc archive) to the initramfs (repeatable)
-  -k IMAGE   boot IMAGE instead of build/obj-ARCH's kernel
+  -k IMAGE   boot IMAGE instead of build/obj-BASE-ARCH's kernel
   -l LOG     also write the console to LOG
   -q         do not echo the console (the log still gets it)
   -t SECS    kill the VM after SECS seconds (default 600); status 124
