@@ -38,6 +38,9 @@ DP_MODES = [
     ("kvm-uf", "KVM userfault (anonymous, the VMM writes the page)"),
     ("kvm-uf-missing", "KVM userfault + MISSING (anonymous, UFFDIO_COPY)"),
     ("kvm-uf-minor", "KVM userfault + MINOR (shmem)"),
+    ("gmem-kvm-uf", "KVM userfault (guest_memfd, the VMM writes the page)"),
+    ("gmem-kvm-uf-missing", "KVM userfault + MISSING (guest_memfd, UFFDIO_COPY)"),
+    ("gmem-kvm-uf-minor", "KVM userfault + MINOR (guest_memfd)"),
 ]
 BAD = re.compile(r"WARNING:|BUG:|Oops|lockdep|possible circular|Call Trace")
 
@@ -207,7 +210,11 @@ def demand_paging(rep, boot, summary):
              ("KVM userfault + MINOR / userfaultfd MINOR", "kvm-uf-minor", "uffd-minor"),
              ("KVM userfault / userfaultfd MISSING", "kvm-uf", "uffd-missing"),
              ("KVM userfault + MISSING / userfaultfd MISSING", "kvm-uf-missing", "uffd-missing"),
-             ("KVM userfault / no demand paging", "kvm-uf", "none")]
+             ("KVM userfault / no demand paging", "kvm-uf", "none"),
+             ("KVM userfault, guest_memfd / anonymous", "gmem-kvm-uf", "kvm-uf"),
+             ("KVM userfault + MINOR, guest_memfd / shmem", "gmem-kvm-uf-minor", "kvm-uf-minor"),
+             ("KVM userfault + MINOR on guest_memfd / userfaultfd MINOR on shmem",
+              "gmem-kvm-uf-minor", "uffd-minor")]
     for label, a, b in pairs:
         cells = []
         for v in (1, 2, 4):

@@ -134,7 +134,8 @@ full_cmds() {
 	echo "warmup/r0 180 demand_paging_test -b $mem -v 1"
 	for r in $(seq "$reps"); do
 		for v in 1 2 4; do
-			for m in none uffd-missing uffd-minor kvm-uf kvm-uf-missing kvm-uf-minor; do
+			for m in none uffd-missing uffd-minor kvm-uf kvm-uf-missing kvm-uf-minor \
+				gmem-kvm-uf gmem-kvm-uf-missing gmem-kvm-uf-minor; do
 				case $m in
 				none) a= ;;
 				uffd-missing) a="-u MISSING" ;;
@@ -142,6 +143,10 @@ full_cmds() {
 				kvm-uf) a="-k" ;;
 				kvm-uf-missing) a="-k -u MISSING" ;;
 				kvm-uf-minor) a="-k -u MINOR -s shmem" ;;
+				# guest_memfd: userfaultfd alone never sees vCPU faults.
+				gmem-kvm-uf) a="-k -s guest_memfd" ;;
+				gmem-kvm-uf-missing) a="-k -u MISSING -s guest_memfd" ;;
+				gmem-kvm-uf-minor) a="-k -u MINOR -s guest_memfd" ;;
 				esac
 				echo "dp/$m/v$v/r$r 180 demand_paging_test -b $mem -v $v $a"
 			done
