@@ -35,9 +35,10 @@ shift
 
 mkdir -p "$BUILD/results" "$BUILD/logs"
 
-# boot_list LIST BOOT: the lines of LIST that BOOT runs ('@only' filtering).
+# boot_list LIST BOOT: the lines of LIST that BOOT runs on $BASE ('@only'
+# and '@bases' filtering).
 boot_list() {
-	awk -v boot="$2" '
+	awk -v boot="$2" -v base="$BASE" '
 	/^@only([[:space:]]|$)/ {
 		n = split($0, w)
 		limited = n > 1
@@ -47,7 +48,16 @@ boot_list() {
 				mine = 1
 		next
 	}
-	/^@/ || !limited || mine' "$1"
+	/^@bases([[:space:]]|$)/ {
+		n = split($0, w)
+		blimited = n > 1
+		bmine = 0
+		for (i = 2; i <= n; i++)
+			if (w[i] == base)
+				bmine = 1
+		next
+	}
+	/^@/ || ((!limited || mine) && (!blimited || bmine))' "$1"
 }
 
 status=0
