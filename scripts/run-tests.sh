@@ -39,25 +39,18 @@ mkdir -p "$BUILD/results" "$BUILD/logs"
 # and '@bases' filtering).
 boot_list() {
 	awk -v boot="$2" -v base="$BASE" '
-	/^@only([[:space:]]|$)/ {
+	# Does the "@only"/"@bases" line name want?  (A bare one names all.)
+	function names(want,	n, w, i) {
 		n = split($0, w)
-		limited = n > 1
-		mine = 0
 		for (i = 2; i <= n; i++)
-			if (w[i] == boot)
-				mine = 1
-		next
+			if (w[i] == want)
+				return 1
+		return n == 1
 	}
-	/^@bases([[:space:]]|$)/ {
-		n = split($0, w)
-		blimited = n > 1
-		bmine = 0
-		for (i = 2; i <= n; i++)
-			if (w[i] == base)
-				bmine = 1
-		next
-	}
-	/^@/ || ((!limited || mine) && (!blimited || bmine))' "$1"
+	BEGIN { mine = bmine = 1 }
+	/^@only([[:space:]]|$)/ { mine = names(boot); next }
+	/^@bases([[:space:]]|$)/ { bmine = names(base); next }
+	/^@/ || (mine && bmine)' "$1"
 }
 
 status=0
